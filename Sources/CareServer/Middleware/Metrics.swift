@@ -1,0 +1,43 @@
+import Foundation
+import Prometheus
+import Vapor
+
+/// Prometheus metrics, served at /metrics. One registry per application, so tests do not share counters.
+final class CareMetrics: Sendable {
+    let registry = PrometheusCollectorRegistry()
+    let requests: Counter
+    let requestSeconds: DurationHistogram
+    let ingested: Counter
+    let outboxSent: Counter
+    let outboxFailed: Counter
+
+    init() {
+        requests = registry.makeCounter(name: "caredesk_http_requests_total")
+        requestSeconds = registry.makeDurationHistogram(name: "caredesk_http_request_duration_seconds", buckets: [
+            .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+            .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5),
+        ])
+        ingested = registry.makeCounter(name: "caredesk_messages_ingested_total")
+        outboxSent = registry.makeCounter(name: "caredesk_outbox_sent_total")
+        outboxFailed = registry.makeCounter(name: "caredesk_outbox_failures_total")
+    }
+
+    func render(websocketClients: Int) -> String {
+        var buffer = [UInt8]()
+        registry.emit(into: &buffer)
+        var text = String(decoding: buffer, as: UTF8.self)
+        text += "# TYPE caredesk_websocket_clients gauge\ncaredesk_websocket_clients \(websocketClients)\n"
+        return text
+    }
+}
+
+struct MetricsMiddleware: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let start = ContinuousClock.now
+        defer {
+            request.care.metrics.requests.increment()
+            request.care.metrics.requestSeconds.recordNanoseconds(Int64((ContinuousClock.now - start).components.attoseconds / 1_000_000_000 + (ContinuousClock.now - start).components.seconds * 1_000_000_000))
+        }
+        return try await next.respond(to: request)
+    }
+}

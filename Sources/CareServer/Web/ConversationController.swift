@@ -1,0 +1,241 @@
+import CareCore
+import CareData
+import FluentKit
+import Foundation
+import Vapor
+
+enum ConversationController {
+    static func register(_ routes: any RoutesBuilder) {
+        let c = routes.grouped("conversations", ":id")
+        c.get(use: page)
+        c.get("thread", use: thread)
+        c.get("details", use: details)
+        c.get("next", use: next)
+        c.post("reply", use: reply)
+        c.post("note", use: note)
+        c.post("update", use: update)
+        c.post("assign-to-me", use: assignToMe)
+        c.post("resolve", use: resolve)
+    }
+
+    struct ThreadEntry: Encodable {
+        let id: Int
+        let direction: String
+        let author: String
+        let text: String
+        /// Already sanitized by the allowlist when stored; rendered unescaped only for that reason.
+        let html: String?
+        let eventText: String?
+        let when: String
+        let whenISO: String
+        let channelLabel: String
+        let delivery: String?
+        let attachments: [String]
+    }
+
+    struct Details: Encodable {
+        let id: Int
+        let subject: String
+        let customerId: Int
+        let customerName: String
+        let channelLabel: String
+        let statusLabel: String
+        let statuses: [Option]
+        let priorities: [Option]
+        let kinds: [Option]
+        let agents: [Option]
+        let teams: [Option]
+        let tags: String
+        let tagList: [String]
+        let assigneeName: String?
+        let teamName: String?
+        let created: String
+        let isMine: Bool
+        let isResolved: Bool
+    }
+
+    struct ConversationPage: Encodable {
+        let chrome: PageChrome
+        let conversation: Details
+        let thread: [ThreadEntry]
+        let identities: [String]
+        let otherConversations: [OtherConversation]
+    }
+
+    struct OtherConversation: Encodable {
+        let id: Int
+        let subject: String
+        let statusLabel: String
+        let when: String
+    }
+
+    struct ThreadPartial: Encodable { let thread: [ThreadEntry] }
+    struct DetailsPartial: Encodable { let conversation: Details; let chrome: PageChrome }
+
+    static func page(req: Request) async throws -> View {
+        let viewer = try req.viewer
+        let conversation = try await req.store.conversations.find(try req.intParameter("id"), for: viewer)
+        let customer = try await req.store.customers.find(conversation.$customer.id)
+        let others = try await req.store.conversations.list(InboxFilter(statuses: [], customerId: customer.id), for: viewer,
+                                                             cursor: nil, limit: 10).items.filter { $0.id != conversation.id }
+        return try await req.view.render("conversation", ConversationPage(
+            chrome: try PageChrome(req, page: "conversation", title: conversation.subject),
+            conversation: try await details(conversation, customer: customer, req: req),
+            thread: try await threadEntries(conversation, req: req),
+            identities: customer.identities.map { "\(req.label("identity", $0.kindRaw)): \($0.address)" },
+            otherConversations: others.map {
+                OtherConversation(id: $0.id!, subject: $0.subject, statusLabel: req.label("status", $0.statusRaw), when: req.formatDate($0.lastMessageAt))
+            }))
+    }
+
+    static func thread(req: Request) async throws -> View {
+        let conversation = try await req.store.conversations.find(try req.intParameter("id"), for: try req.viewer)
+        return try await req.view.render("thread", ThreadPartial(thread: try await threadEntries(conversation, req: req)))
+    }
+
+    static func details(req: Request) async throws -> View {
+        let conversation = try await req.store.conversations.find(try req.intParameter("id"), for: try req.viewer)
+        let customer = try await req.store.customers.find(conversation.$customer.id)
+        return try await req.view.render("details", DetailsPartial(
+            conversation: try await details(conversation, customer: customer, req: req),
+            chrome: try PageChrome(req, page: "conversation", title: conversation.subject)))
+    }
+
+    /// The "next conversation" shortcut: the one after this in the open inbox, or back to the inbox.
+    static func next(req: Request) async throws -> Response {
+        let viewer = try req.viewer
+        let conversation = try await req.store.conversations.find(try req.intParameter("id"), for: viewer)
+        if let n = try await req.store.conversations.next(after: conversation, filter: InboxFilter(), for: viewer) {
+            return req.redirect(to: "/conversations/\(n.id!)")
+        }
+        return req.redirect(to: "/inbox")
+    }
+
+    static func reply(req: Request) async throws -> Response {
+        try await addMessage(req, direction: .outbound)
+    }
+
+    static func note(req: Request) async throws -> Response {
+        try await addMessage(req, direction: .note)
+    }
+
+    static func addMessage(_ req: Request, direction: MessageDirection) async throws -> Response {
+        let id = try req.intParameter("id")
+        let text = try req.formField("body", max: InboundMessage.maximumTextLength) ?? ""
+        _ = try await req.store.conversations.addAgentMessage(to: id, direction: direction, text: text, by: try req.viewer)
+        if let status = try req.formField("then_status", max: 20).flatMap(ConversationStatus.init(rawValue:)) {
+            try await req.store.conversations.update(id, ConversationChanges(status: status), by: try req.viewer, ip: req.clientIP)
+        }
+        return try await done(req, id: id)
+    }
+
+    static func update(req: Request) async throws -> Response {
+        let id = try req.intParameter("id")
+        var changes = ConversationChanges()
+        func parse<E: RawRepresentable>(_ name: String, _ type: E.Type) throws -> E? where E.RawValue == String {
+            guard let raw = try req.formField(name, max: 40), !raw.isEmpty else { return nil }
+            guard let v = E(rawValue: raw) else {
+                throw CareError.invalid(code: "form.invalid_choice", "“\(raw)” is not a valid \(name).", field: name)
+            }
+            return v
+        }
+        changes.status = try parse("status", ConversationStatus.self)
+        changes.priority = try parse("priority", Priority.self)
+        changes.kind = try parse("kind", ConversationKind.self)
+        if let raw = try req.formField("assignee", max: 20) {
+            if raw.isEmpty || raw == "none" { changes.assigneeId = .some(nil) }
+            else if let v = Int(raw) { changes.assigneeId = .some(v) }
+            else { throw CareError.invalid(code: "form.invalid_choice", "“\(raw)” is not an agent.", field: "assignee") }
+        }
+        if let raw = try req.formField("team", max: 20) {
+            if raw.isEmpty || raw == "none" { changes.teamId = .some(nil) }
+            else if let v = Int(raw) { changes.teamId = .some(v) }
+            else { throw CareError.invalid(code: "form.invalid_choice", "“\(raw)” is not a team.", field: "team") }
+        }
+        if let raw = try req.formField("tags", max: 2000) {
+            changes.tags = raw.split(separator: ",").map(String.init)
+        }
+        try await req.store.conversations.update(id, changes, by: try req.viewer, ip: req.clientIP)
+        return try await done(req, id: id)
+    }
+
+    static func assignToMe(req: Request) async throws -> Response {
+        let id = try req.intParameter("id")
+        let viewer = try req.viewer
+        try await req.store.conversations.update(id, ConversationChanges(assigneeId: .some(viewer.agentId)), by: viewer, ip: req.clientIP)
+        return try await done(req, id: id)
+    }
+
+    static func resolve(req: Request) async throws -> Response {
+        let id = try req.intParameter("id")
+        try await req.store.conversations.update(id, ConversationChanges(status: .resolved), by: try req.viewer, ip: req.clientIP)
+        return try await done(req, id: id)
+    }
+
+    /// Forms posted by scripts get 204; plain forms go back to the page.
+    static func done(_ req: Request, id: Int) async throws -> Response {
+        if req.headers.first(name: "X-Requested-With") == "fetch" { return Response(status: .noContent) }
+        return req.redirect(to: "/conversations/\(id)")
+    }
+
+    static func details(_ c: Conversation, customer: Customer, req: Request) async throws -> Details {
+        let agents = try await req.store.agents.all().filter(\.active)
+        let teams = try await req.store.agents.teams()
+        let me = try req.viewer.agentId
+        return Details(
+            id: c.id!, subject: c.subject, customerId: customer.id!, customerName: customer.name,
+            channelLabel: req.label("channel", c.channelRaw), statusLabel: req.label("status", c.statusRaw),
+            statuses: req.options(ConversationStatus.self, prefix: "status", selected: c.status),
+            priorities: req.options(Priority.self, prefix: "priority", selected: c.priority),
+            kinds: req.options(ConversationKind.self, prefix: "kind", selected: c.kind),
+            agents: [Option(value: "none", label: req.t("conversation.nobody"), selected: c.$assignee.id == nil)]
+                + agents.map { Option(value: String($0.id!), label: $0.name, selected: $0.id == c.$assignee.id) },
+            teams: [Option(value: "none", label: req.t("conversation.no_team"), selected: c.$team.id == nil)]
+                + teams.map { Option(value: String($0.id!), label: $0.name, selected: $0.id == c.$team.id) },
+            tags: c.tagNames.joined(separator: ", "), tagList: c.tagNames,
+            assigneeName: agents.first { $0.id == c.$assignee.id }?.name, teamName: teams.first { $0.id == c.$team.id }?.name,
+            created: req.formatDate(c.createdAt), isMine: c.$assignee.id == me, isResolved: !c.status.isActive)
+    }
+
+    static func threadEntries(_ c: Conversation, req: Request) async throws -> [ThreadEntry] {
+        let messages = try await req.store.conversations.thread(of: c.id!)
+        let customer = try await Customer.find(c.$customer.id, on: req.store.db)
+        let agents = Dictionary(uniqueKeysWithValues: try await req.store.agents.all().map { ($0.id!, $0.name) })
+        return messages.map { m in entry(m, customerName: customer?.name ?? "", agents: agents, req: req) }
+    }
+
+    static func entry(_ m: Message, customerName: String, agents: [Int: String], req: Request) -> ThreadEntry {
+        let author: String = switch m.direction {
+        case .inbound: customerName
+        case .event: agents[m.authorAgentId ?? -1] ?? req.t("thread.system")
+        default: agents[m.authorAgentId ?? -1] ?? "?"
+        }
+        return ThreadEntry(
+            id: m.id!, direction: m.directionRaw, author: author, text: m.text, html: m.html,
+            eventText: m.direction == .event ? eventText(m, req: req) : nil,
+            when: req.formatDate(m.createdAt), whenISO: req.isoDate(m.createdAt),
+            channelLabel: req.label("channel", m.channelRaw),
+            delivery: m.direction == .outbound ? req.label("delivery", m.deliveryStatusRaw) : nil,
+            attachments: m.attachments.map { "\($0.filename) (\($0.size / 1024 + 1) KB)" })
+    }
+
+    /// System events are stored as a kind plus values and put into words in the reader's language.
+    static func eventText(_ m: Message, req: Request) -> String {
+        let d = m.eventDetails
+        let kind = m.eventKind ?? ""
+        func v(_ k: String) -> String { d[k] ?? "" }
+        switch kind {
+        case "assigned": return req.t("event.assigned", v("agent"))
+        case "unassigned": return req.t("event.unassigned")
+        case "team_changed": return v("team").isEmpty ? req.t("event.team_cleared") : req.t("event.team_changed", v("team"))
+        case "status_changed": return req.t("event.status_changed", req.label("status", v("to")))
+        case "priority_changed": return req.t("event.priority_changed", req.label("priority", v("to")))
+        case "kind_changed": return req.t("event.kind_changed", req.label("kind", v("to")))
+        case "tags_changed": return v("tags").isEmpty ? req.t("event.tags_cleared") : req.t("event.tags_changed", v("tags"))
+        case "subject_changed": return req.t("event.subject_changed", v("to"))
+        case "merged": return req.t("event.merged", v("from"), v("to"))
+        case "created": return req.t("event.created", req.label("channel", v("channel")))
+        default: return kind
+        }
+    }
+}

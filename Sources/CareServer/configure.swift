@@ -1,0 +1,90 @@
+import CareCore
+import CareData
+import Fluent
+import FluentPostgresDriver
+import FluentSQLiteDriver
+import Leaf
+import NIOCore
+import PostgresKit
+import Vapor
+
+/// Builds the whole application from one configuration. `main` and the tests both use it.
+/// `serving` is false for CLI commands (migrate, demo, admin, token): they need the database but not the
+/// live machinery or the outbox worker.
+public func configure(_ app: Application, config: CareConfig, clock: any CareClock = SystemClock(), serving: Bool = true) async throws {
+    app.routes.defaultMaxBodySize = ByteCount(integerLiteral: config.maxBodyBytes)
+
+    // Database
+    var bus: any EventBus = InProcessEventBus()
+    switch config.database {
+    case .sqlite(let path):
+        try FileManager.default.createDirectory(atPath: config.dataDirectory, withIntermediateDirectories: true)
+        let dir = (path as NSString).deletingLastPathComponent
+        if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+        app.databases.use(.sqlite(.file(path)), as: .sqlite)
+    case .sqliteMemory:
+        app.databases.use(.sqlite(.memory), as: .sqlite)
+    case .postgres(let url):
+        let pg = try SQLPostgresConfiguration(url: url)
+        app.databases.use(.postgres(configuration: pg, maxConnectionsPerEventLoop: 4), as: .psql)
+        let db = app.db
+        bus = PostgresEventBus(configuration: pg.coreConfiguration, eventLoop: app.eventLoopGroup.any(), logger: app.logger) { payload in
+            try await (db as! any SQLDatabase).raw("SELECT pg_notify(\(bind: PostgresEventBus.channel), \(bind: payload))").run()
+        }
+    }
+    app.migrations.add(CareMigrations.all)
+    if case .postgres = config.database {} else {
+        // WAL lets readers work while one writer commits; it is a property of the file, set once.
+        try await (app.db as! any SQLDatabase).raw("PRAGMA journal_mode=WAL").run()
+    }
+
+    let store = CareStore(db: app.db, clock: clock, events: bus, writeGate: WriteGate())
+    let translator = try Translator.load(from: app.directory.resourcesDirectory + "Locales")
+    let metrics = CareMetrics()
+    let services = CareServices(config: config, store: store, bus: bus, translator: translator,
+                                hub: LiveHub(bus: bus, store: store),
+                                signInLimiter: SignInLimiter(limit: config.signInAttemptsPerWindow), metrics: metrics)
+    app.storage[CareServicesKey.self] = services
+    let worker = OutboxWorker(store: store, logger: app.logger, metrics: metrics)
+    app.storage[OutboxWorkerKey.self] = worker
+
+    // Views
+    app.views.use(.leaf)
+    app.leaf.tags["t"] = TranslateTag()
+    app.leaf.cache.isEnabled = app.environment.isRelease
+
+    // Middleware: outermost first.
+    app.middleware = .init()
+    app.middleware.use(MetricsMiddleware())
+    app.middleware.use(ErrorRendering())
+    app.middleware.use(SecurityHeaders())
+    app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory, defaultFile: nil))
+
+    try routes(app)
+
+    if config.autoMigrate { try await app.autoMigrate() }
+    if serving { app.lifecycle.use(CareLifecycle(runWorker: config.runWorker)) }
+}
+
+struct OutboxWorkerKey: StorageKey { typealias Value = OutboxWorker }
+
+extension Application {
+    public var outboxWorker: OutboxWorker { storage[OutboxWorkerKey.self]! }
+}
+
+/// Starts the live machinery with the server and stops it on shutdown.
+struct CareLifecycle: LifecycleHandler {
+    let runWorker: Bool
+
+    func didBootAsync(_ app: Application) async throws {
+        if let pg = app.care.bus as? PostgresEventBus { await pg.start() }
+        app.care.hub.start()
+        if runWorker { app.outboxWorker.start() }
+    }
+
+    func shutdownAsync(_ app: Application) async {
+        app.outboxWorker.stop()
+        await app.care.hub.shutdown()
+        await app.care.bus.shutdown()
+    }
+}

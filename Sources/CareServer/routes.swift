@@ -1,0 +1,33 @@
+import CareCore
+import Vapor
+
+func routes(_ app: Application) throws {
+    app.get("healthz") { _ in "ok" }
+    app.get("readyz") { req async throws -> Response in
+        // Ready means the database answers.
+        _ = try await req.store.sql.raw("SELECT 1 AS ok").all()
+        return Response(status: .ok, body: .init(string: "ready"))
+    }
+    app.get("metrics") { req -> Response in
+        let r = Response(status: .ok, body: .init(string: req.care.metrics.render(websocketClients: req.care.hub.connectedCount)))
+        r.headers.contentType = HTTPMediaType(type: "text", subType: "plain", parameters: ["version": "0.0.4"])
+        return r
+    }
+
+    let web = app.grouped(SessionAuthenticator())
+    web.get { req in req.redirect(to: req.currentAgent == nil ? "/login" : "/inbox") }
+    SignInController.register(web)
+
+    let signedIn = web.grouped(RequireSignIn(), CSRFProtection())
+    InboxController.register(signedIn)
+    ConversationController.register(signedIn)
+    CustomerController.register(signedIn)
+    SearchController.register(signedIn)
+    ProfileController.register(signedIn)
+    signedIn.webSocket("ws", maxFrameSize: .init(integerLiteral: 4096), shouldUpgrade: LiveSocket.shouldUpgrade, onUpgrade: LiveSocket.onUpgrade)
+
+    let admin = signedIn.grouped(RequireRole(allowed: [.admin]))
+    AdminController.register(admin)
+
+    try APIRoutes.register(app)
+}
