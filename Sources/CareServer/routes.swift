@@ -15,6 +15,8 @@ func routes(_ app: Application) throws {
     }
 
     let web = app.grouped(SessionAuthenticator())
+    // The live socket checks the session and origin itself before upgrading (LiveSocket.shouldUpgrade).
+    web.webSocket("ws", maxFrameSize: .init(integerLiteral: 4096), shouldUpgrade: LiveSocket.shouldUpgrade, onUpgrade: LiveSocket.onUpgrade)
     web.get { req in req.redirect(to: req.currentAgent == nil ? "/login" : "/inbox") }
     SignInController.register(web)
 
@@ -24,7 +26,6 @@ func routes(_ app: Application) throws {
     CustomerController.register(signedIn)
     SearchController.register(signedIn)
     ProfileController.register(signedIn)
-    signedIn.webSocket("ws", maxFrameSize: .init(integerLiteral: 4096), shouldUpgrade: LiveSocket.shouldUpgrade, onUpgrade: LiveSocket.onUpgrade)
 
     let admin = signedIn.grouped(RequireRole(allowed: [.admin]))
     AdminController.register(admin)

@@ -128,6 +128,27 @@ struct DemoDataTests {
         }
     }
 
+    @Test func zzDump() async throws {
+        try await Self.withStore { store in
+            let t0 = Date()
+            let summary = try await DemoData.load(into: store, passwordHash: "h")!
+            var out = "elapsed \(Date().timeIntervalSince(t0))\n\(summary)\n"
+            let convs = try await Conversation.query(on: store.db).sort(\.$id).all()
+            var byStatus: [String: Int] = [:], byChannel: [String: Int] = [:]
+            for c in convs { byStatus[c.statusRaw, default: 0] += 1; byChannel[c.channelRaw, default: 0] += 1 }
+            out += "status \(byStatus)\nchannel \(byChannel)\nunassigned \(convs.filter { $0.$assignee.id == nil }.count) noteam \(convs.filter { $0.$team.id == nil }.count)\n"
+            for c in convs {
+                out += "\n=== #\(c.id!) [\(c.channelRaw)] \(c.statusRaw) \(c.priorityRaw) \(c.kindRaw) team=\(c.$team.id.map(String.init) ?? "-") as=\(c.$assignee.id.map(String.init) ?? "-") tags=\(c.tagList) :: \(c.subject)\n"
+                for m in try await store.conversations.thread(of: c.id!) {
+                    out += "  \(m.createdAt) \(m.directionRaw) \(m.eventKind ?? "") \(m.eventDetail ?? "") \(m.text.prefix(m.directionRaw == "event" ? 0 : 400))\n"
+                }
+            }
+            let customers = try await Customer.query(on: store.db).with(\.$identities).all()
+            for c in customers { out += "\(c.name) \(c.language ?? "-") \(c.attributesJSON) \(c.notes ?? "") \(c.identities.map { "\($0.kindRaw):\($0.address)" })\n" }
+            try out.write(toFile: "/tmp/demo-dump.txt", atomically: true, encoding: .utf8)
+        }
+    }
+
     @Test func isDeterministic() async throws {
         var runs: [[String]] = []
         for _ in 0..<2 {

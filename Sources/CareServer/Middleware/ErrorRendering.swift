@@ -1,5 +1,6 @@
 import CareCore
 import Foundation
+import OpenAPIRuntime
 import Vapor
 
 /// Turns every error into a clear answer: RFC 9457 problem+json under /api, a friendly page elsewhere.
@@ -51,6 +52,15 @@ struct ErrorRendering: AsyncMiddleware {
     }
 
     static func classify(_ error: any Error) -> (HTTPResponseStatus, String, String, [CareError.FieldError]) {
+        if let e = error as? ServerError {
+            // The generated API layer wraps errors. Before the operation's input was decoded, the request
+            // itself was wrong (types, missing fields, content type): a 400. After, the handler threw.
+            if e.operationInput == nil, !(e.underlyingError is CareError) {
+                if let d = e.underlyingError as? DecodingError { return (.badRequest, "request.malformed", describe(d), []) }
+                return (.badRequest, "request.malformed", "The request does not match the API: \(e.causeDescription)", [])
+            }
+            return classify(e.underlyingError)
+        }
         if let e = error as? CareError {
             let status: HTTPResponseStatus = switch e.kind {
             case .invalid: .unprocessableEntity
