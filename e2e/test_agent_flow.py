@@ -14,6 +14,7 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
@@ -62,17 +63,24 @@ def test_agent_replies_and_sees_api_message_live(browser):
     conversation_id = created["conversationId"]
 
     sign_in(browser)
-    # The new conversation is in the inbox; open it from there as an agent would.
-    link = WebDriverWait(browser, 10).until(
-        EC.element_to_be_clickable((By.CSS_SELECTOR, f'a.conversation-link[href="/conversations/{conversation_id}"]')))
-    link.click()
+    # The new conversation is in the inbox; open it from there as an agent would. The rows are refreshed
+    # live when the socket connects, so a row found a moment ago may have been replaced: find and click again.
+    def open_conversation(d):
+        try:
+            d.find_element(By.CSS_SELECTOR, f'a.conversation-link[href="/conversations/{conversation_id}"]').click()
+            return True
+        except (StaleElementReferenceException, NoSuchElementException):
+            return False
+    WebDriverWait(browser, 10).until(open_conversation)
     WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.ID, "reply-body")))
-    assert marker in browser.find_element(By.ID, "thread").text
+    WebDriverWait(browser, 10, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda d: marker in d.find_element(By.ID, "thread").text)
 
     reply = f"Καλημέρα, το ελέγχουμε αμέσως ({marker}-reply)"
     browser.find_element(By.ID, "reply-body").send_keys(reply)
     browser.find_element(By.ID, "reply-send").click()
-    WebDriverWait(browser, 10).until(lambda d: f"{marker}-reply" in d.find_element(By.ID, "thread").text)
+    WebDriverWait(browser, 10, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda d: f"{marker}-reply" in d.find_element(By.ID, "thread").text)
 
     # Mark the page so a reload would be noticed, wait until the live socket is up, then write through the API.
     browser.execute_script("window.__noReload = true;")
@@ -81,7 +89,7 @@ def test_agent_replies_and_sees_api_message_live(browser):
                                           "text": f"Ευχαριστώ! ({marker}-live)"})
     assert status == 201
     started = time.monotonic()
-    WebDriverWait(browser, 5, poll_frequency=0.05).until(
+    WebDriverWait(browser, 5, poll_frequency=0.05, ignored_exceptions=(StaleElementReferenceException,)).until(
         lambda d: f"{marker}-live" in d.find_element(By.ID, "thread").text)
     elapsed = time.monotonic() - started
     assert browser.execute_script("return window.__noReload === true;"), "the page reloaded"

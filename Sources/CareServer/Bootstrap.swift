@@ -52,23 +52,34 @@ public struct StartupBanner: LifecycleHandler {
             lines.append("Loaded demo data: \(summary.customers) customers, \(summary.conversations) conversations, \(summary.agents) agents in \(summary.teams) teams.")
         }
         let first = try await Bootstrap.firstAdminIfNeeded(app)
-        let host = app.http.server.configuration.hostname
-        let port = app.http.server.configuration.port
-        let url = config.publicURL ?? "http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(port)"
-        lines.append("CareDesk is running at \(url)")
-        if let first {
-            lines.append("Sign in as \(first.email) with password \(first.password) (shown once; change it under your name, top right).")
-        } else if try await app.care.store.agents.find(email: DemoData.adminEmail) != nil {
-            lines.append("Sign in as \(DemoData.adminEmail) with password \(DemoData.password) (demo data).")
-        } else {
-            lines.append("Sign in with your agent account; create one with: caredesk admin create --email E --name N --password P")
+        let demoAdmin = try await app.care.store.agents.find(email: DemoData.adminEmail) != nil
+        let loaded = lines
+        // The serve command applies --hostname/--port and starts listening after boot: print once it listens.
+        Task {
+            var lines = loaded
+            var address = app.http.server.shared.localAddress
+            for _ in 0..<200 where address == nil {
+                try? await Task.sleep(nanoseconds: 50_000_000)
+                address = app.http.server.shared.localAddress
+            }
+            let host = address?.ipAddress ?? app.http.server.configuration.hostname
+            let port = address?.port ?? app.http.server.configuration.port
+            let url = config.publicURL ?? "http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(port)"
+            lines.append("CareDesk is running at \(url)")
+            if let first {
+                lines.append("Sign in as \(first.email) with password \(first.password) (shown once; change it under your name, top right).")
+            } else if demoAdmin {
+                lines.append("Sign in as \(DemoData.adminEmail) with password \(DemoData.password) (demo data).")
+            } else {
+                lines.append("Sign in with your agent account; create one with: caredesk admin create --email E --name N --password P")
+            }
+            let database: String = switch config.database {
+            case .sqlite(let path): "SQLite at \(path)"
+            case .sqliteMemory: "SQLite in memory"
+            case .postgres: "PostgreSQL"
+            }
+            lines.append("Database: \(database). Stop with Ctrl+C.")
+            print(lines.joined(separator: "\n"))
         }
-        let database: String = switch config.database {
-        case .sqlite(let path): "SQLite at \(path)"
-        case .sqliteMemory: "SQLite in memory"
-        case .postgres: "PostgreSQL"
-        }
-        lines.append("Database: \(database). Stop with Ctrl+C.")
-        print(lines.joined(separator: "\n"))
     }
 }

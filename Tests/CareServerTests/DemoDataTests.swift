@@ -124,28 +124,8 @@ struct DemoDataTests {
             #expect(try await Customer.query(on: store.db).count() == summary.customers)
             #expect(try await Conversation.query(on: store.db).count() == summary.conversations)
 
-            #expect(elapsed < 5, "loading the demo took \(elapsed) s")
-        }
-    }
-
-    @Test func zzDump() async throws {
-        try await Self.withStore { store in
-            let t0 = Date()
-            let summary = try await DemoData.load(into: store, passwordHash: "h")!
-            var out = "elapsed \(Date().timeIntervalSince(t0))\n\(summary)\n"
-            let convs = try await Conversation.query(on: store.db).sort(\.$id).all()
-            var byStatus: [String: Int] = [:], byChannel: [String: Int] = [:]
-            for c in convs { byStatus[c.statusRaw, default: 0] += 1; byChannel[c.channelRaw, default: 0] += 1 }
-            out += "status \(byStatus)\nchannel \(byChannel)\nunassigned \(convs.filter { $0.$assignee.id == nil }.count) noteam \(convs.filter { $0.$team.id == nil }.count)\n"
-            for c in convs {
-                out += "\n=== #\(c.id!) [\(c.channelRaw)] \(c.statusRaw) \(c.priorityRaw) \(c.kindRaw) team=\(c.$team.id.map(String.init) ?? "-") as=\(c.$assignee.id.map(String.init) ?? "-") tags=\(c.tagList) :: \(c.subject)\n"
-                for m in try await store.conversations.thread(of: c.id!) {
-                    out += "  \(m.createdAt) \(m.directionRaw) \(m.eventKind ?? "") \(m.eventDetail ?? "") \(m.text.prefix(m.directionRaw == "event" ? 0 : 400))\n"
-                }
-            }
-            let customers = try await Customer.query(on: store.db).with(\.$identities).all()
-            for c in customers { out += "\(c.name) \(c.language ?? "-") \(c.attributesJSON) \(c.notes ?? "") \(c.identities.map { "\($0.kindRaw):\($0.address)" })\n" }
-            try out.write(toFile: "/tmp/demo-dump.txt", atomically: true, encoding: .utf8)
+            // About 2.5 s alone in a debug build; the bound leaves room for a busy machine running tests in parallel.
+            #expect(elapsed < 15, "loading the demo took \(elapsed) s")
         }
     }
 

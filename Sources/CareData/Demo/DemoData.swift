@@ -154,7 +154,9 @@ struct DemoLoader {
                 "lifetime_spend": "\(cents / 100).\(String(format: "%02d", cents % 100))",
             ]
             if rng.chance(0.5) { attributes["customer_since"] = String(rng.int(2012...2024)) }
-            let notes = index % 4 == 1 ? DemoCustomerSeed.notes[seed.language]![(index / 4) % 4] : nil
+            let notes = index % 4 == 1 ? DemoText.render(DemoCustomerSeed.notes[seed.language]![(index / 4) % 4], vars: [:],
+                                                         agent: DemoAgentSeed.all[0], language: seed.language,
+                                                         customerFemale: seed.female, agentFemale: false) : nil
             let customer = try await s.customers.create(
                 name: seed.name, language: index % 5 == 3 ? nil : seed.language, attributes: attributes, notes: notes,
                 identities: seed.contacts.compactMap { code in
@@ -250,8 +252,10 @@ struct DemoLoader {
         } else {
             k = rng.int(1...n)
         }
-        let steps = Array(script.steps.prefix(k))
-        let times = timeline(of: steps, channel: plan.channel, start: plan.start)
+        // Steps that would lie in the future have not happened yet.
+        var times = timeline(of: Array(script.steps.prefix(k)), channel: plan.channel, start: plan.start)
+        while times.count > 1 && times[times.count - 1] > now - 120 { times.removeLast() }
+        let steps = Array(script.steps.prefix(times.count))
 
         let vars = variables(language: language, region: region)
         func render(_ text: String) -> String {
@@ -272,10 +276,12 @@ struct DemoLoader {
         var assigned = false
         if plan.channel == .inPerson {
             // Someone at the counter writes down what the customer says.
+            // Tags are set by an update: `create` stores the tag links but not the conversation's tag list.
             let c = try await s.conversations.create(customerId: customer.id, subject: subject, channel: .inPerson,
                                                      priority: priority, kind: plan.scenario.kind, teamId: team,
-                                                     assigneeId: agent.agentId, tags: tags, by: agent)
+                                                     assigneeId: agent.agentId, by: agent)
             conversationId = try c.requireID()
+            try await s.conversations.update(conversationId, ConversationChanges(tags: tags), by: agent)
             assigned = true
         } else {
             let result = try await s.ingestion.ingest(inbound(plan.channel, sender: sender, name: customer.seed.name,
@@ -311,17 +317,18 @@ struct DemoLoader {
                 assigned = true
             }
             clock.set(times[i])
-            switch step {
-            case .customer(let text):
+            switch step.role {
+            case .customer:
                 _ = try await s.ingestion.ingest(inbound(plan.channel, sender: sender, name: customer.seed.name,
                                                          conversationId: conversationId, subject: nil,
-                                                         text: render(text), at: times[i]))
-            case .agent(let text):
+                                                         text: render(step.text), at: times[i]))
+            case .agent:
                 let message = try await s.conversations.addAgentMessage(to: conversationId, direction: .outbound,
-                                                                        text: render(text), by: agent)
+                                                                        text: render(step.text), by: agent)
                 try await markSent(message)
-            case .note(let text):
-                _ = try await s.conversations.addAgentMessage(to: conversationId, direction: .note, text: render(text), by: agent)
+            case .note:
+                _ = try await s.conversations.addAgentMessage(to: conversationId, direction: .note,
+                                                              text: render(step.text), by: agent)
             }
             messages += 1
         }
@@ -338,16 +345,18 @@ struct DemoLoader {
         }
 
         // Where it stands now.
+        // Resolved conversations close after a few quiet days; unanswered questions to the customer after a week.
         let lastWord = steps.last { !$0.isNote }!
+        let quiet = now.timeIntervalSince(last)
         let status: ConversationStatus
         let when: Date
-        if k == n {
-            status = age > 6 * Self.day ? .closed : .resolved
-            when = status == .closed ? last + Double(rng.int(1...3)) * Self.day : last + Double(rng.int(300...3_600))
+        if steps.count == n {
+            status = quiet > 10 * Self.day ? .closed : .resolved
+            when = status == .closed ? last + Double(rng.int(2...4)) * Self.day : last + Double(rng.int(300...3_600))
         } else if lastWord.isCustomer {
             return  // the customer is waiting: open
         } else {
-            status = age > 8 * Self.day ? .closed : .pending
+            status = quiet > 12 * Self.day ? .closed : .pending
             when = status == .closed ? last + 7 * Self.day : last + Double(rng.int(20...120))
         }
         clock.set(max(last + 1, min(when, limit)))
@@ -355,8 +364,8 @@ struct DemoLoader {
     }
 
     func firstText(_ steps: [DemoStep]) -> String {
-        guard case .customer(let text) = steps[0] else { preconditionFailure("a demo conversation starts with the customer") }
-        return text
+        precondition(steps[0].isCustomer, "a demo conversation starts with the customer")
+        return steps[0].text
     }
 
     mutating func inbound(_ channel: Channel, sender: IdentityAddress?, name: String?, conversationId: Int?,
@@ -375,24 +384,23 @@ struct DemoLoader {
         }
     }
 
-    /// Times of the steps: chat-like channels answer in minutes, e-mail in hours. Squeezed to end before now.
+    /// Times of the steps: chat-like channels answer in minutes, e-mail in hours; some texts need days between.
     mutating func timeline(of steps: [DemoStep], channel: Channel, start: Date) -> [Date] {
         let realtime = !(channel == .email || channel == .webForm)
-        var offsets: [TimeInterval] = [0]
+        var times = [start]
         for (i, step) in steps.enumerated().dropFirst() {
-            let gap: Int
-            switch (step, realtime) {
+            var gap: Int
+            switch (step.role, realtime) {
             case (.note, _): gap = rng.int(60...1_200)
             case (.agent, true): gap = steps[i - 1].isCustomer ? rng.int(40...900) : rng.int(60...600)
             case (.agent, false): gap = rng.int(1_200...25_000)
             case (.customer, true): gap = rng.int(60...3_600)
             case (.customer, false): gap = rng.int(1_800...72_000)
             }
-            offsets.append(offsets[offsets.count - 1] + Double(gap))
+            if step.after > 0 { gap = max(gap, Int(step.after * Self.day) + rng.int(-7_200...7_200)) }
+            times.append(times[times.count - 1] + Double(gap))
         }
-        let available = (now - 120).timeIntervalSince(start)
-        let scale = offsets.last! > available ? available / offsets.last! : 1
-        return offsets.map { start + $0 * scale }
+        return times
     }
 
     /// Order numbers, amounts and the like for one conversation.
@@ -408,6 +416,8 @@ struct DemoLoader {
             "invoice": "\(rng.int(2_100...2_999))-\(rng.digits(6))",
             "policy": "POL-\(rng.digits(7))",
             "code": rng.pick(["SPRING15", "WELCOME10", "SUMMER20", "HELLO15"]),
+            "refund": "RF-\(rng.digits(8))",
+            "claim": "\(rng.int(2_024_000...2_025_999))",
         ]
     }
 }
@@ -595,13 +605,13 @@ struct DemoCustomerSeed: Sendable {
     static let notes: [UILanguage: [String]] = [
         .el: [
             "Προτιμά τηλεφωνική επικοινωνία μετά τις 17:00.",
-            "Πελάτης από το 2015, πάντα συνεπής στις πληρωμές. Του αρέσει να τον ενημερώνουμε πριν μας ρωτήσει.",
+            "{c:Πελάτης|Πελάτισσα} από το 2015, πάντα συνεπής στις πληρωμές. Εκτιμά να {c:τον|την} ενημερώνουμε πριν μας ρωτήσει.",
             "Έχει ζητήσει να μη λαμβάνει διαφημιστικά μηνύματα.",
-            "Ηλικιωμένος γονέας στο σπίτι — προτεραιότητα σε διακοπές ρεύματος και επείγουσες παραδόσεις.",
+            "Ηλικιωμένος γονέας στο σπίτι: προτεραιότητα σε διακοπές ρεύματος και επείγουσες παραδόσεις.",
         ],
         .hr: [
             "Preferira kontakt e-poštom, ne zvati prije 9 sati.",
-            "Vjerni kupac od 2016., uvijek vrlo uljudan. Cijeni kad ga sami obavijestimo o kašnjenju.",
+            "{c:Vjerni kupac|Vjerna kupkinja} od 2016., uvijek {c:vrlo uljudan|vrlo uljudna}. Cijeni kad {c:ga|je} sami obavijestimo o kašnjenju.",
             "Ne želi primati promotivne poruke.",
             "Alergija na penicilin — oprez kod preporuka lijekova.",
         ],
@@ -616,13 +626,20 @@ struct DemoCustomerSeed: Sendable {
 
 // MARK: - Scenarios
 
-enum DemoStep: Sendable {
-    case customer(String)
-    case agent(String)
-    case note(String)
+struct DemoStep: Sendable {
+    enum Role: Sendable { case customer, agent, note }
 
-    var isCustomer: Bool { if case .customer = self { true } else { false } }
-    var isNote: Bool { if case .note = self { true } else { false } }
+    let role: Role
+    let text: String
+    /// At least this many days after the previous step, when the text says time has passed ("it's been a week").
+    let after: Double
+
+    static func customer(_ text: String, after days: Double = 0) -> DemoStep { DemoStep(role: .customer, text: text, after: days) }
+    static func agent(_ text: String, after days: Double = 0) -> DemoStep { DemoStep(role: .agent, text: text, after: days) }
+    static func note(_ text: String) -> DemoStep { DemoStep(role: .note, text: text, after: 0) }
+
+    var isCustomer: Bool { role == .customer }
+    var isNote: Bool { role == .note }
 }
 
 struct DemoScript: Sendable {
@@ -651,7 +668,7 @@ extension DemoScenario {
                 .note("Άνοιξα αίτημα προτεραιότητας στην courier. Αν δεν παραδοθεί αύριο, επιστρέφουμε τα μεταφορικά χωρίς να μας το ζητήσει."),
                 .customer("Ευχαριστώ. Αν δεν έρθει ούτε αύριο, θα ήθελα να την ακυρώσω."),
                 .agent("Φυσικά, το καταλαβαίνω απόλυτα. Αν το δέμα δεν παραδοθεί αύριο, ακυρώνουμε την παραγγελία και σας επιστρέφουμε ολόκληρο το ποσό ({amount}) την ίδια μέρα. Θα σας ενημερώσω εγώ το απόγευμα.\n\n{agent}"),
-                .customer("Ήρθε τελικά σήμερα το πρωί. Ευχαριστώ πολύ για τη βοήθεια!"),
+                .customer("Ήρθε τελικά σήμερα το πρωί. Ευχαριστώ πολύ για τη βοήθεια!", after: 0.8),
             ]),
             .hr: DemoScript(subject: "Narudžba {order} još nije stigla", steps: [
                 .customer("Dobar dan. Narudžbu {order} {c:napravio|napravila} sam prije osam dana i još uvijek ništa nisam {c:primio|primila}. Na stranici piše da dostava traje 2-3 radna dana. Možete li mi reći što se događa?"),
@@ -659,7 +676,7 @@ extension DemoScenario {
                 .note("{a:Otvorio|Otvorila} sam prioritetni zahtjev kod dostavne službe. Ako paket ne stigne sutra, vraćamo poštarinu i bez da kupac traži."),
                 .customer("Hvala. Ako ne stigne ni sutra, {c:htio|htjela} bih otkazati narudžbu."),
                 .agent("Naravno, potpuno razumijem. Ako paket sutra ne bude dostavljen, otkazat ćemo narudžbu i isti dan Vam vratiti cijeli iznos ({amount}). Javit ću Vam se osobno poslijepodne.\n\n{agent}"),
-                .customer("Paket je ipak stigao jutros. Puno hvala na pomoći!"),
+                .customer("Paket je ipak stigao jutros. Puno hvala na pomoći!", after: 0.8),
             ]),
             .en: DemoScript(subject: "Order {order} still hasn't arrived", steps: [
                 .customer("Hi, I placed order {order} eight days ago and still haven't received anything. Your website says delivery takes 2-3 working days. Can you tell me what's going on?"),
@@ -667,7 +684,7 @@ extension DemoScenario {
                 .note("Opened a priority request with the courier. If it isn't delivered tomorrow, refund the shipping fee without waiting to be asked."),
                 .customer("Thanks. If it doesn't arrive tomorrow either, I'd like to cancel the order."),
                 .agent("Of course, I completely understand. If the parcel isn't delivered tomorrow, we'll cancel the order and refund the full amount ({amount}) the same day. I'll update you myself in the afternoon.\n\n{agent}"),
-                .customer("It finally arrived this morning. Thanks a lot for your help!"),
+                .customer("It finally arrived this morning. Thanks a lot for your help!", after: 0.8),
             ]),
         ]),
 
@@ -677,26 +694,26 @@ extension DemoScenario {
             .el: DemoScript(subject: "Επιστροφή προϊόντος και χρημάτων", steps: [
                 .customer("Γεια σας. Παρέλαβα τα παπούτσια από την παραγγελία {order}, αλλά μου είναι μικρά. Θα ήθελα να τα επιστρέψω και να πάρω πίσω τα χρήματά μου. Τι πρέπει να κάνω;"),
                 .agent("Γεια σας! Φυσικά, έχετε δικαίωμα επιστροφής μέσα σε 14 ημέρες. Σας στείλαμε με email την ετικέτα επιστροφής: κολλήστε τη στο κουτί και παραδώστε το σε οποιοδήποτε σημείο της courier. Μόλις παραλάβουμε το δέμα, η επιστροφή των {amount} στην κάρτα σας γίνεται σε 3-5 εργάσιμες.\n\n{agent}"),
-                .customer("Το έστειλα σήμερα. Πότε θα δω τα χρήματα;"),
-                .agent("Το δέμα σας παραλήφθηκε στην αποθήκη μας σήμερα το πρωί και η επιστροφή των {amount} εγκρίθηκε. Θα εμφανιστεί στον λογαριασμό σας σε 3-5 εργάσιμες, ανάλογα με την τράπεζα.\n\n{agent}"),
-                .note("Η επιστροφή εγκρίθηκε στο σύστημα πληρωμών, αριθμός συναλλαγής RF-{order}."),
-                .customer("Τα χρήματα μπήκαν. Ευχαριστώ!"),
+                .customer("Το έστειλα σήμερα. Πότε θα δω τα χρήματα;", after: 1),
+                .agent("Το δέμα σας παραλήφθηκε στην αποθήκη μας σήμερα το πρωί και η επιστροφή των {amount} εγκρίθηκε. Θα εμφανιστεί στον λογαριασμό σας σε 3-5 εργάσιμες, ανάλογα με την τράπεζα.\n\n{agent}", after: 2),
+                .note("Η επιστροφή εγκρίθηκε στο σύστημα πληρωμών, αριθμός συναλλαγής {refund}."),
+                .customer("Τα χρήματα μπήκαν. Ευχαριστώ!", after: 3),
             ]),
             .hr: DemoScript(subject: "Povrat proizvoda i novca", steps: [
                 .customer("Pozdrav. {c:Primio|Primila} sam cipele iz narudžbe {order}, ali su mi male. Želim ih vratiti i dobiti povrat novca. Što trebam napraviti?"),
                 .agent("Pozdrav! Naravno, imate pravo na povrat u roku od 14 dana. Poslali smo Vam e-poštom naljepnicu za povrat: zalijepite je na kutiju i predajte paket u bilo kojoj poslovnici ili paketomatu dostavne službe. Čim paket stigne, povrat {amount} na Vašu karticu traje 3-5 radnih dana.\n\n{agent}"),
-                .customer("{c:Poslao|Poslala} sam paket danas. Kada mogu očekivati novac?"),
-                .agent("Vaš paket je jutros zaprimljen u našem skladištu i povrat {amount} je odobren. Sredstva će biti na Vašem računu za 3-5 radnih dana, ovisno o banci.\n\n{agent}"),
-                .note("Povrat odobren u sustavu plaćanja, broj transakcije RF-{order}."),
-                .customer("Novac je sjeo na račun. Hvala!"),
+                .customer("{c:Poslao|Poslala} sam paket danas. Kada mogu očekivati novac?", after: 1),
+                .agent("Vaš paket je jutros zaprimljen u našem skladištu i povrat {amount} je odobren. Sredstva će biti na Vašem računu za 3-5 radnih dana, ovisno o banci.\n\n{agent}", after: 2),
+                .note("Povrat odobren u sustavu plaćanja, broj transakcije {refund}."),
+                .customer("Novac je sjeo na račun. Hvala!", after: 3),
             ]),
             .en: DemoScript(subject: "Returning an item and getting a refund", steps: [
                 .customer("Hello. I received the shoes from order {order}, but they're too small. I'd like to send them back and get my money back. What do I need to do?"),
                 .agent("Hello! Of course, you can return anything within 14 days. We've e-mailed you a return label: stick it on the box and drop it off at any courier point. Once the parcel reaches us, the refund of {amount} to your card takes 3-5 working days.\n\n{agent}"),
-                .customer("I sent it today. When will I see the money?"),
-                .agent("Your parcel arrived at our warehouse this morning and the refund of {amount} has been approved. It will show on your account within 3-5 working days, depending on your bank.\n\n{agent}"),
-                .note("Refund approved in the payment system, transaction RF-{order}."),
-                .customer("The money is in. Thank you!"),
+                .customer("I sent it today. When will I see the money?", after: 1),
+                .agent("Your parcel arrived at our warehouse this morning and the refund of {amount} has been approved. It will show on your account within 3-5 working days, depending on your bank.\n\n{agent}", after: 2),
+                .note("Refund approved in the payment system, transaction {refund}."),
+                .customer("The money is in. Thank you!", after: 3),
             ]),
         ]),
 
@@ -737,21 +754,21 @@ extension DemoScenario {
                 .agent("Σας ευχαριστούμε που μας το αναφέρατε και ζητούμε ειλικρινά συγγνώμη. Αυτή η συμπεριφορά δεν είναι αποδεκτή. Καταγράψαμε το περιστατικό με την αποστολή {tracking} και το προωθήσαμε στον υπεύθυνο της εταιρείας διανομής. Το δέμα ήταν σε καλή κατάσταση;\n\n{agent}"),
                 .note("Τρίτο παράπονο αυτόν τον μήνα για τον ίδιο διανομέα στην περιοχή. Ενημερώνω τον συνεργάτη και ζητώ αλλαγή δρομολογίου."),
                 .customer("Το δέμα ευτυχώς είναι εντάξει. Θέλω όμως να ξέρω ότι θα γίνει κάτι."),
-                .agent("Απολύτως. Ο συνεργάτης μας επιβεβαίωσε ότι μίλησε με τον διανομέα και από την επόμενη εβδομάδα την περιοχή σας θα την εξυπηρετεί άλλος συνάδελφος. Ως ελάχιστη αποζημίωση, η επόμενη αποστολή σας θα είναι χωρίς μεταφορικά. Ευχαριστούμε που μας βοηθάτε να γινόμαστε καλύτεροι.\n\n{agent}"),
+                .agent("Απολύτως. Ο συνεργάτης μας επιβεβαίωσε ότι μίλησε με τον διανομέα και από την επόμενη εβδομάδα την περιοχή σας θα την εξυπηρετεί άλλος συνάδελφος. Ως ελάχιστη αποζημίωση, η επόμενη αποστολή σας θα είναι χωρίς μεταφορικά. Ευχαριστούμε που μας βοηθάτε να γινόμαστε καλύτεροι.\n\n{agent}", after: 1),
             ]),
             .hr: DemoScript(subject: "Pritužba na ponašanje dostavljača", steps: [
                 .customer("Želim uložiti pritužbu. Dostavljač koji mi je danas donio paket bio je izrazito nepristojan: uporno je zvonio, vikao na mene jer sam minutu kasnije {c:sišao|sišla} i bacio paket na ulazu. To nije u redu."),
                 .agent("Hvala Vam što ste nam to javili i iskreno se ispričavamo. Takvo ponašanje nije prihvatljivo. Zabilježili smo slučaj uz pošiljku {tracking} i proslijedili ga voditelju dostavne službe. Je li paket stigao neoštećen?\n\n{agent}"),
                 .note("Treća pritužba ovaj mjesec na istog dostavljača u tom kvartu. Javljam partneru i tražim promjenu rute."),
                 .customer("Paket je srećom u redu. Ali želim znati da će se nešto poduzeti."),
-                .agent("Svakako. Naš partner je potvrdio da je razgovarao s dostavljačem i od sljedećeg tjedna Vaše područje pokriva drugi kolega. Kao malu ispriku, Vaša sljedeća dostava bit će besplatna. Hvala što nam pomažete da budemo bolji.\n\n{agent}"),
+                .agent("Svakako. Naš partner je potvrdio da je razgovarao s dostavljačem i od sljedećeg tjedna Vaše područje pokriva drugi kolega. Kao malu ispriku, Vaša sljedeća dostava bit će besplatna. Hvala što nam pomažete da budemo bolji.\n\n{agent}", after: 1),
             ]),
             .en: DemoScript(subject: "Complaint about the courier's behaviour", steps: [
                 .customer("I want to make a complaint. The courier who delivered my parcel today was extremely rude: he kept ringing the bell, shouted at me because I took a minute to come down, and then threw the parcel into the hallway. That is not acceptable."),
                 .agent("Thank you for telling us, and I sincerely apologise. That behaviour is not acceptable. We've logged the incident against shipment {tracking} and passed it to the delivery company's manager. Did the parcel arrive undamaged?\n\n{agent}"),
                 .note("Third complaint this month about the same driver in that area. Escalating to the partner and asking for a route change."),
                 .customer("Luckily the parcel is fine. But I want to know that something will actually be done."),
-                .agent("Absolutely. Our partner has confirmed they spoke to the driver, and from next week a different colleague will cover your area. As a small apology, your next delivery is free of charge. Thank you for helping us get better.\n\n{agent}"),
+                .agent("Absolutely. Our partner has confirmed they spoke to the driver, and from next week a different colleague will cover your area. As a small apology, your next delivery is free of charge. Thank you for helping us get better.\n\n{agent}", after: 1),
             ]),
         ]),
 
@@ -837,19 +854,19 @@ extension DemoScenario {
                 .customer("Δεν έχουμε ρεύμα από τις 7 το πρωί σε όλη την πολυκατοικία. Η ηλικιωμένη μητέρα μου χρησιμοποιεί συσκευή οξυγόνου. Πότε θα αποκατασταθεί;"),
                 .note("Ευπαθής πελάτης (συσκευή οξυγόνου). Ενημέρωσα τη βάρδια βλαβών για προτεραιότητα."),
                 .agent("Λυπούμαστε πολύ. Υπάρχει βλάβη σε υποσταθμό της περιοχής σας και το συνεργείο είναι ήδη επί τόπου. Η αποκατάσταση εκτιμάται έως τις 12:00. Καταγράψαμε ότι στο σπίτι υπάρχει συσκευή οξυγόνου, ώστε να έχετε προτεραιότητα σε μελλοντικές διακοπές. Αν χρειαστείτε άμεση βοήθεια, καλέστε το 166.\n\n{agent}"),
-                .customer("Ήρθε το ρεύμα. Ευχαριστούμε για τη γρήγορη ενημέρωση."),
+                .customer("Ήρθε το ρεύμα. Ευχαριστούμε για τη γρήγορη ενημέρωση.", after: 0.15),
             ]),
             .hr: DemoScript(subject: "Nestanak struje u zgradi", steps: [
                 .customer("Od 7 ujutro nemamo struje u cijeloj zgradi. Moja starija majka koristi aparat za kisik. Kada će struja biti vraćena?"),
                 .note("Ranjivi korisnik (aparat za kisik). {a:Obavijestio|Obavijestila} sam dežurnu ekipu za kvarove radi prioriteta."),
                 .agent("Jako nam je žao. Došlo je do kvara na trafostanici u Vašem području i ekipa je već na terenu. Očekujemo da će struja biti vraćena do 12 sati. Zabilježili smo da u kućanstvu koristite aparat za kisik, kako biste ubuduće imali prednost kod prekida. Ako Vam treba hitna pomoć, nazovite 112.\n\n{agent}"),
-                .customer("Struja je došla. Hvala na brzoj informaciji."),
+                .customer("Struja je došla. Hvala na brzoj informaciji.", after: 0.15),
             ]),
             .en: DemoScript(subject: "Power cut in our building", steps: [
                 .customer("We've had no power in the whole building since 7 am. My elderly mother uses an oxygen concentrator. When will it be back?"),
                 .note("Vulnerable customer (oxygen concentrator). Told the fault crew on duty to prioritise."),
                 .agent("I'm very sorry. There's a fault at a substation in your area and the crew is already on site. We expect power back by 12:00. We've noted the oxygen concentrator on your account so you get priority in future outages. If you need urgent help, please call 112.\n\n{agent}"),
-                .customer("Power is back. Thanks for the quick update."),
+                .customer("Power is back. Thanks for the quick update.", after: 0.15),
             ]),
         ]),
 
@@ -860,25 +877,25 @@ extension DemoScenario {
                 .customer("Καλημέρα. Χθες το βράδυ μου έσπασαν το πίσω τζάμι του αυτοκινήτου ενώ ήταν παρκαρισμένο. Έχω το ασφαλιστήριο {policy} με κάλυψη θραύσης κρυστάλλων. Τι χρειάζεται για να δηλώσω τη ζημιά;"),
                 .agent("Καλημέρα σας, λυπούμαστε για το περιστατικό. Το ασφαλιστήριο {policy} καλύπτει θραύση κρυστάλλων χωρίς απαλλαγή. Χρειαζόμαστε φωτογραφίες της ζημιάς, βεβαίωση από την αστυνομία και την άδεια κυκλοφορίας. Μπορείτε να τα στείλετε απαντώντας σε αυτό το μήνυμα.\n\n{agent}"),
                 .customer("Σας τα έστειλα όλα. Μπορώ να πάω σε όποιο συνεργείο θέλω;"),
-                .note("Φάκελος πλήρης. Άνοιξα ζημιά στο σύστημα με αριθμό ZM-{policy}."),
+                .note("Φάκελος πλήρης. Άνοιξα ζημιά στο σύστημα με αριθμό ZM-{claim}."),
                 .agent("Λάβαμε όλα τα έγγραφα και ο φάκελός σας είναι πλήρης. Μπορείτε να πάτε σε οποιοδήποτε συνεργαζόμενο συνεργείο κρυστάλλων χωρίς να πληρώσετε τίποτα· σας στείλαμε τη λίστα με email. Αν προτιμάτε άλλο συνεργείο, κρατήστε την απόδειξη και θα σας αποζημιώσουμε μέσα σε 10 εργάσιμες.\n\n{agent}"),
-                .customer("Το αυτοκίνητο είναι έτοιμο. Πολύ γρήγορη εξυπηρέτηση, ευχαριστώ!"),
+                .customer("Το αυτοκίνητο είναι έτοιμο. Πολύ γρήγορη εξυπηρέτηση, ευχαριστώ!", after: 2),
             ]),
             .hr: DemoScript(subject: "Prijava štete — razbijeno staklo na automobilu", steps: [
                 .customer("Dobro jutro. Sinoć mi je netko razbio stražnje staklo na parkiranom automobilu. Imam policu {policy} s pokrićem loma stakla. Što trebam za prijavu štete?"),
                 .agent("Dobro jutro, žao nam je zbog tog događaja. Polica {policy} pokriva lom stakla bez odbitne franšize. Trebamo fotografije štete, policijski zapisnik i prometnu dozvolu. Možete ih poslati kao odgovor na ovu poruku.\n\n{agent}"),
                 .customer("{c:Poslao|Poslala} sam sve. Mogu li ići u bilo koji servis?"),
-                .note("Dokumentacija kompletna. Otvorena šteta u sustavu, broj ST-{policy}."),
+                .note("Dokumentacija kompletna. Otvorena šteta u sustavu, broj ST-{claim}."),
                 .agent("Zaprimili smo sve dokumente i Vaš je predmet kompletan. Možete otići u bilo koji naš partnerski servis za stakla bez ikakvog plaćanja; popis smo Vam poslali e-poštom. Ako više volite drugi servis, sačuvajte račun i isplatit ćemo Vam iznos u roku od 10 radnih dana.\n\n{agent}"),
-                .customer("Auto je gotov. Vrlo brza usluga, hvala!"),
+                .customer("Auto je gotov. Vrlo brza usluga, hvala!", after: 2),
             ]),
             .en: DemoScript(subject: "Claim — broken car window", steps: [
                 .customer("Good morning. Last night someone smashed the rear window of my car while it was parked. I have policy {policy} with glass cover. What do you need for me to make a claim?"),
                 .agent("Good morning, I'm sorry to hear that. Policy {policy} covers glass breakage with no excess. We need photos of the damage, a police report and the vehicle registration. You can send them by replying to this message.\n\n{agent}"),
                 .customer("I've sent everything. Can I go to any repair shop I like?"),
-                .note("File complete. Opened claim ZM-{policy} in the system."),
+                .note("File complete. Opened claim ZM-{claim} in the system."),
                 .agent("We've received all the documents and your file is complete. You can go to any of our partner glass repairers and pay nothing; we've e-mailed you the list. If you prefer another shop, keep the receipt and we'll reimburse you within 10 working days.\n\n{agent}"),
-                .customer("The car is ready. Very quick service, thank you!"),
+                .customer("The car is ready. Very quick service, thank you!", after: 2),
             ]),
         ]),
 
@@ -954,21 +971,21 @@ extension DemoScenario {
             .el: DemoScript(subject: "Χρεώθηκα δύο φορές για την παραγγελία {order}", steps: [
                 .customer("Γεια σας, έκανα χθες την παραγγελία {order} και βλέπω στην κάρτα μου δύο χρεώσεις των {amount}. Η πρώτη προσπάθεια πληρωμής έβγαλε σφάλμα και ξαναπλήρωσα. Μπορείτε να μου επιστρέψετε τη μία;"),
                 .agent("Γεια σας και συγγνώμη για την αναστάτωση. Βλέπω ότι η πρώτη πληρωμή έμεινε ως δέσμευση στην τράπεζα αλλά δεν ολοκληρώθηκε σε εμάς. Τέτοιες δεσμεύσεις αποδεσμεύονται αυτόματα σε 3-7 εργάσιμες. Αν δεν εξαφανιστεί μέχρι τότε, γράψτε μας και θα το λύσουμε αμέσως με την τράπεζα.\n\n{agent}"),
-                .customer("Πέρασε μια εβδομάδα και ακόμα βλέπω δύο χρεώσεις."),
+                .customer("Πέρασε μια εβδομάδα και ακόμα βλέπω δύο χρεώσεις.", after: 7),
                 .note("Ο πάροχος πληρωμών επιβεβαιώνει διπλή εκκαθάριση (σφάλμα timeout). Κάνω χειροκίνητη επιστροφή."),
                 .agent("Έχετε δίκιο και σας ζητώ συγγνώμη. Ο πάροχος πληρωμών επιβεβαίωσε ότι εκκαθαρίστηκαν και οι δύο πληρωμές. Σήμερα κάναμε επιστροφή {amount} στην κάρτα σας· θα τη δείτε σε 2-3 εργάσιμες. Σας στείλαμε και το αποδεικτικό με email.\n\n{agent}"),
             ]),
             .hr: DemoScript(subject: "Naplaćeno mi je dva puta za narudžbu {order}", steps: [
                 .customer("Pozdrav, jučer sam {c:napravio|napravila} narudžbu {order} i na kartici vidim dva terećenja od {amount}. Prvi pokušaj plaćanja javio je grešku pa sam {c:platio|platila} ponovno. Možete li mi vratiti jedno?"),
                 .agent("Pozdrav i ispričavamo se zbog neugodnosti. Vidim da je prvo plaćanje ostalo rezervirano u banci, ali kod nas nije provedeno. Takva se rezervacija automatski oslobađa za 3-7 radnih dana. Ako do tada ne nestane, javite nam se i odmah ćemo to riješiti s bankom.\n\n{agent}"),
-                .customer("Prošao je tjedan dana, a i dalje vidim dva terećenja."),
+                .customer("Prošao je tjedan dana, a i dalje vidim dva terećenja.", after: 7),
                 .note("Pružatelj plaćanja potvrđuje dvostruku naplatu (greška zbog isteka vremena). Radim ručni povrat."),
                 .agent("Imate pravo, ispričavam se. Pružatelj usluge plaćanja potvrdio je da su provedena oba plaćanja. Danas smo Vam vratili {amount} na karticu; sredstva ćete vidjeti za 2-3 radna dana. Potvrdu smo Vam poslali e-poštom.\n\n{agent}"),
             ]),
             .en: DemoScript(subject: "I was charged twice for order {order}", steps: [
                 .customer("Hi, I placed order {order} yesterday and I can see two charges of {amount} on my card. The first payment attempt showed an error so I paid again. Can you refund one of them?"),
                 .agent("Hi, and sorry for the worry. I can see the first payment stayed as a hold at your bank but never completed on our side. Holds like that are released automatically within 3-7 working days. If it hasn't disappeared by then, write to us and we'll sort it out with the bank straight away.\n\n{agent}"),
-                .customer("It's been a week and I still see two charges."),
+                .customer("It's been a week and I still see two charges.", after: 7),
                 .note("Payment provider confirms a double capture (timeout bug). Doing a manual refund."),
                 .agent("You're right, and I apologise. The payment provider has confirmed that both payments went through. We refunded {amount} to your card today; you'll see it within 2-3 working days. We've e-mailed you the confirmation too.\n\n{agent}"),
             ]),
@@ -1052,21 +1069,21 @@ extension DemoScenario {
             .el: DemoScript(subject: "Μεταφορά παροχής λόγω μετακόμισης", steps: [
                 .customer("Καλησπέρα. Μετακομίζω στις αρχές του επόμενου μήνα και θέλω να μεταφέρω το συμβόλαιο ρεύματος στη νέα διεύθυνση. Τι δικαιολογητικά χρειάζονται;"),
                 .agent("Καλησπέρα σας! Χρειαζόμαστε το μισθωτήριο ή το συμβόλαιο αγοράς της νέας κατοικίας, τον αριθμό παροχής του νέου σπιτιού (γράφεται στον λογαριασμό ή στον μετρητή) και την ημερομηνία που θέλετε να γίνει η αλλαγή. Στείλτε τα εδώ και αναλαμβάνουμε εμείς τα υπόλοιπα.\n\n{agent}"),
-                .customer("Σας επισυνάπτω το μισθωτήριο. Ο αριθμός παροχής είναι 1 23456789-01 5. Από την 1η του μήνα, αν γίνεται."),
+                .customer("Σας επισυνάπτω το μισθωτήριο. Ο αριθμός παροχής είναι 1 23456789-01 5. Από την 1η του μήνα, αν γίνεται.", after: 1),
                 .note("Έλεγξα τα έγγραφα, όλα εντάξει. Η αίτηση μεταφοράς καταχωρήθηκε για την 1η."),
                 .agent("Όλα είναι εντάξει. Η αίτηση καταχωρήθηκε και από την 1η του μήνα η παροχή στη νέα διεύθυνση θα είναι στο όνομά σας. Την ίδια μέρα θα γίνει και η τελική καταμέτρηση στο παλιό σπίτι. Καλή μετακόμιση!\n\n{agent}"),
             ]),
             .hr: DemoScript(subject: "Prijenos ugovora zbog selidbe", steps: [
                 .customer("Dobar dan. Selim se početkom idućeg mjeseca i želim prenijeti ugovor za struju na novu adresu. Koje dokumente trebam?"),
                 .agent("Dobar dan! Trebamo ugovor o najmu ili kupoprodajni ugovor za novi stan, broj obračunskog mjernog mjesta na novoj adresi (piše na računu ili brojilu) i datum od kada želite promjenu. Pošaljite ih ovdje, a ostalo ćemo riješiti mi.\n\n{agent}"),
-                .customer("U prilogu je ugovor o najmu. Broj mjernog mjesta je 0123456789. Od prvog u mjesecu, ako može."),
+                .customer("U prilogu je ugovor o najmu. Broj mjernog mjesta je 0123456789. Od prvog u mjesecu, ako može.", after: 1),
                 .note("{a:Provjerio|Provjerila} sam dokumente, sve je u redu. Zahtjev za prijenos unesen od 1."),
                 .agent("Sve je u redu. Zahtjev je unesen i od prvog u mjesecu mjerno mjesto na novoj adresi glasi na Vaše ime. Istog dana obavit će se i završno očitanje na staroj adresi. Sretno sa selidbom!\n\n{agent}"),
             ]),
             .en: DemoScript(subject: "Moving house: transferring my contract", steps: [
                 .customer("Hello. I'm moving at the beginning of next month and would like to transfer my electricity contract to the new address. What documents do you need?"),
                 .agent("Hello! We need the lease or purchase contract for the new home, the supply number of the new address (it's on the bill or the meter) and the date you'd like the change to happen. Send them here and we'll take care of the rest.\n\n{agent}"),
-                .customer("Attached is the lease. The supply number is 0123456789. From the 1st of the month, if possible."),
+                .customer("Attached is the lease. The supply number is 0123456789. From the 1st of the month, if possible.", after: 1),
                 .note("Documents checked, all fine. Transfer request entered for the 1st."),
                 .agent("Everything is in order. The request is in, and from the 1st of the month the supply at the new address will be in your name. The final meter reading at the old address will be taken the same day. Good luck with the move!\n\n{agent}"),
             ]),

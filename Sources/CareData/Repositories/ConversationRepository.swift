@@ -231,7 +231,10 @@ public struct ConversationRepository: Sendable {
                                  kind: kind, teamId: teamId, assigneeId: assigneeId, now: now)
             try await c.create(on: db)
             try await Self.appendEvent(.created, to: c, actor: actor, detail: ["channel": channel.rawValue], now: now, on: db)
-            if !tags.isEmpty { try await Self.setTags(Tagging.normalize(tags), on: c, on: db) }
+            if !tags.isEmpty {
+                try await Self.setTags(Tagging.normalize(tags), on: c, on: db)
+                try await c.save(on: db)
+            }
             return c
         }
         await store.events.publish(CareEvent(kind: .conversationCreated, conversationId: conversation.id,
