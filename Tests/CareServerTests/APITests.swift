@@ -209,9 +209,39 @@ struct APITests {
         }
     }
 
+    @Test("cursors keep working with real clock timestamps (sub-microsecond times)", arguments: TestDatabase.available)
+    func pagingWithSystemClock(db: TestDatabase) async throws {
+        try await withCareApp(db) { app, f in
+            let api = API(app, f.adminToken)
+            let customer = try await api.post("/customers", ["name": "Clock"], expect: .created, as: S.Customer.self)
+            var created: [Int64] = []
+            for i in 0..<30 {
+                created.append(try await api.post("/conversations", ["customerId": customer.id, "subject": "T\(i)"],
+                                                  expect: .created, as: S.Conversation.self).id)
+            }
+            // Real clock times (not whole seconds): cursors must still advance on both databases (see Keyset.swift).
+            do {
+                var seen: [Int64] = []
+                var cursor: String?
+                var pages = 0
+                repeat {
+                    let page = try await api.get("/conversations?customerId=\(customer.id)&limit=1" + (cursor.map { "&cursor=\(query($0))" } ?? ""),
+                                                 as: S.ConversationPage.self)
+                    seen += page.data.map(\.id)
+                    cursor = page.nextCursor
+                    pages += 1
+                } while cursor != nil && pages <= created.count + 1
+                #expect(seen == created.reversed())
+                // The API's own page filling ("only assigned") walks the same cursors; it must end, not spin.
+                let assigned = try await api.get("/conversations?customerId=\(customer.id)&unassigned=false&limit=1", as: S.ConversationPage.self)
+                #expect(assigned.data.isEmpty && assigned.nextCursor == nil)
+            }
+        }
+    }
+
     @Test("conversation filters: status, team, assignee, unassigned, channel, customer, tag", arguments: TestDatabase.available)
     func conversationFilters(db: TestDatabase) async throws {
-        try await withCareApp(db) { app, f in
+        try await withCareApp(db, clock: ManualClock()) { app, f in
             let api = API(app, f.adminToken)
             let c1 = try await api.post("/customers", ["name": "One"], expect: .created, as: S.Customer.self)
             let c2 = try await api.post("/customers", ["name": "Two"], expect: .created, as: S.Customer.self)
@@ -529,6 +559,13 @@ struct APITests {
                                         code: "request.invalid_length", field: "name")
             try await api.expectProblem(.POST, "/customers", json: ["name": ""], status: .badRequest, code: "request.invalid_length", field: "name")
             try await api.expectProblem(.GET, "/customers?q=", status: .badRequest, code: "request.invalid_length", field: "q")
+            // A client that accepts only application/json still gets the 400 problem (not a 406).
+            var jsonOnly = HTTPHeaders.bearer(f.adminToken)
+            jsonOnly.replaceOrAdd(name: .accept, value: "application/json")
+            let strict = try await app.testing().sendRequest(.POST, "/api/v1/customers", headers: jsonOnly,
+                                                             body: jsonBody(["name": String(repeating: "x", count: 201)]))
+            let strictProblem = try checkProblem(strict, status: .badRequest)
+            #expect(strictProblem.detail?.contains("name") == true)
             // Too large, refused before it is read.
             try await api.expectProblem(.POST, "/customers", json: ["name": "Big", "notes": String(repeating: "n", count: 5000)],
                                         status: .payloadTooLarge, code: "request.too_large")

@@ -57,6 +57,6 @@ struct LocaleTests {
         let hr = t.formatDate(date, .hr, timeZone: "Europe/Zagreb")
         // Greek writes the 12-hour clock (5:13 μ.μ.); Croatian the 24-hour one.
         #expect(el.contains("5:13") && el.contains("Σεπ"), "\(el)")
-        #expect(hr.contains("16:13") && hr.contains("ruj"), "\(hr)")
+        #expect(hr.contains("16:13") && hr.contains("2026"), "\(hr)")
     }
 }

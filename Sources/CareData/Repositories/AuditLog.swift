@@ -32,12 +32,7 @@ public struct AuditLog: Sendable {
     public func entries(cursor: String?, limit: Int, action: String? = nil) async throws -> Page<AuditEntry> {
         var q = AuditEntry.query(on: store.db)
         if let action, !action.isEmpty { q = q.filter(\.$action == action) }
-        if let cursor {
-            let after = try KeysetCursor.decode(cursor)
-            q = q.group(.or) { g in
-                g.filter(\.$createdAt < after.date).group(.and) { $0.filter(\.$createdAt == after.date).filter(\.$id < after.id) }
-            }
-        }
+        if let cursor { q = q.after(try KeysetCursor.decode(cursor), date: "created_at", descending: true) }
         let rows = try await q.sort(\.$createdAt, .descending).sort(\.$id, .descending).limit(limit + 1).all()
         let page = Array(rows.prefix(limit))
         let next = rows.count > limit ? page.last.map { KeysetCursor(date: $0.createdAt, id: $0.id!).encoded } : nil

@@ -88,26 +88,9 @@ public struct ConversationRepository: Sendable {
         q = apply(filter, visibleTo: viewer, to: q)
         if let after {
             switch filter.sort {
-            case .recent:
-                q = q.group(.or) { g in
-                    g.filter(\.$lastMessageAt < after.date)
-                        .group(.and) { $0.filter(\.$lastMessageAt == after.date).filter(\.$id < after.id) }
-                }
-            case .oldest:
-                q = q.group(.or) { g in
-                    g.filter(\.$lastMessageAt > after.date)
-                        .group(.and) { $0.filter(\.$lastMessageAt == after.date).filter(\.$id > after.id) }
-                }
-            case .priority:
-                q = q.group(.or) { g in
-                    g.filter(\.$priorityRank < after.rank)
-                        .group(.and) { a in
-                            a.filter(\.$priorityRank == after.rank).group(.or) { b in
-                                b.filter(\.$lastMessageAt < after.date)
-                                    .group(.and) { $0.filter(\.$lastMessageAt == after.date).filter(\.$id < after.id) }
-                            }
-                        }
-                }
+            case .recent: q = q.after(after, date: "last_message_at", descending: true)
+            case .oldest: q = q.after(after, date: "last_message_at", descending: false)
+            case .priority: q = q.after(after, rank: "priority_rank", date: "last_message_at")
             }
         }
         switch filter.sort {
@@ -193,13 +176,7 @@ public struct ConversationRepository: Sendable {
     /// Messages of a conversation, oldest first, for the API.
     public func messages(of conversationId: Int, cursor: String?, limit: Int) async throws -> Page<Message> {
         var q = Message.query(on: store.db).filter(\.$conversation.$id == conversationId)
-        if let cursor {
-            let after = try KeysetCursor.decode(cursor)
-            q = q.group(.or) { g in
-                g.filter(\.$createdAt > after.date)
-                    .group(.and) { $0.filter(\.$createdAt == after.date).filter(\.$id > after.id) }
-            }
-        }
+        if let cursor { q = q.after(try KeysetCursor.decode(cursor), date: "created_at", descending: false) }
         let rows = try await q.sort(\.$createdAt).sort(\.$id).limit(limit + 1).all()
         let page = Array(rows.prefix(limit))
         let next = rows.count > limit ? page.last.map { KeysetCursor(date: $0.createdAt, id: $0.id!).encoded } : nil

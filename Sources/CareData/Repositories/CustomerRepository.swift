@@ -25,12 +25,7 @@ public struct CustomerRepository: Sendable {
 
     public func list(cursor: String?, limit: Int) async throws -> Page<Customer> {
         var q = Customer.query(on: store.db).filter(\.$mergedIntoId == nil).with(\.$identities)
-        if let cursor {
-            let after = try KeysetCursor.decode(cursor)
-            q = q.group(.or) { g in
-                g.filter(\.$createdAt < after.date).group(.and) { $0.filter(\.$createdAt == after.date).filter(\.$id < after.id) }
-            }
-        }
+        if let cursor { q = q.after(try KeysetCursor.decode(cursor), date: "created_at", descending: true) }
         let rows = try await q.sort(\.$createdAt, .descending).sort(\.$id, .descending).limit(limit + 1).all()
         let page = Array(rows.prefix(limit))
         let next = rows.count > limit ? page.last.map { KeysetCursor(date: $0.createdAt, id: $0.id!).encoded } : nil

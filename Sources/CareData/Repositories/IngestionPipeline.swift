@@ -115,7 +115,7 @@ public struct IngestionPipeline: Sendable {
         msg.attachmentsJSON = (try? String(decoding: JSONEncoder().encode(m.attachments), as: UTF8.self)) ?? "[]"
         msg.deliveryStatusRaw = DeliveryStatus.none.rawValue
         msg.searchText = String(SearchFolding.fold(m.text).prefix(searchTextLimit))
-        msg.createdAt = m.receivedAt.map { min($0, now) } ?? now
+        msg.createdAt = m.receivedAt.map { min($0.roundedToMilliseconds, now) } ?? now
         try await msg.create(on: db)
 
         conv.lastMessageAt = max(conv.lastMessageAt, msg.createdAt)

@@ -45,9 +45,13 @@ struct APIBodyLimit: AsyncMiddleware {
         if let length = request.headers.first(name: .contentLength).flatMap(Int.init), length > limit {
             throw CareError(kind: .tooLarge, code: "request.too_large", message: "The body is larger than \(limit) bytes.")
         }
-        if [.POST, .PATCH, .PUT].contains(request.method), request.headers.first(name: .contentLength) == nil {
-            // Without a length we would have to read an unbounded stream before knowing it is too large.
-            throw CareError(kind: .invalid, code: "request.length_required", message: "Send a Content-Length header with the body.")
+        if [.POST, .PATCH, .PUT].contains(request.method) {
+            guard request.headers.first(name: .contentLength) != nil else {
+                // Without a length we would have to read an unbounded stream before knowing it is too large.
+                throw Abort(.lengthRequired, reason: "Send a Content-Length header with the body.")
+            }
+            // Collected here (bounded) so handlers can also read the raw JSON, e.g. to tell `null` from absent.
+            _ = try await request.body.collect(max: limit).get()
         }
         return try await next.respond(to: request)
     }

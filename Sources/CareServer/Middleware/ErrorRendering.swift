@@ -73,6 +73,7 @@ struct ErrorRendering: AsyncMiddleware {
             }
             return (status, e.code, e.message, e.fieldErrors)
         }
+        if let e = error as? APIBadRequest { return (.badRequest, e.code, e.message, e.fieldErrors) }
         if let e = error as? DecodingError {
             return (.badRequest, "request.malformed", Self.describe(e), [])
         }
