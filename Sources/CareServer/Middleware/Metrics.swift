@@ -7,7 +7,6 @@ final class CareMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
     let requests: Counter
     let requestSeconds: DurationHistogram
-    let ingested: Counter
     let outboxSent: Counter
     let outboxFailed: Counter
 
@@ -17,7 +16,6 @@ final class CareMetrics: Sendable {
             .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
             .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5),
         ])
-        ingested = registry.makeCounter(name: "caredesk_messages_ingested_total")
         outboxSent = registry.makeCounter(name: "caredesk_outbox_sent_total")
         outboxFailed = registry.makeCounter(name: "caredesk_outbox_failures_total")
     }
@@ -36,7 +34,7 @@ struct MetricsMiddleware: AsyncMiddleware {
         let start = ContinuousClock.now
         defer {
             request.care.metrics.requests.increment()
-            request.care.metrics.requestSeconds.recordNanoseconds(Int64((ContinuousClock.now - start).components.attoseconds / 1_000_000_000 + (ContinuousClock.now - start).components.seconds * 1_000_000_000))
+            request.care.metrics.requestSeconds.record(ContinuousClock.now - start)
         }
         return try await next.respond(to: request)
     }
