@@ -57,13 +57,12 @@ public struct StartupBanner: LifecycleHandler {
         // The serve command applies --hostname/--port and starts listening after boot: print once it listens.
         Task {
             var lines = loaded
-            var address = app.http.server.shared.localAddress
-            for _ in 0..<200 where address == nil {
+            // Not `app.http.server.shared`: touching it before the serve command does creates a second server.
+            for _ in 0..<200 where app.running == nil {
                 try? await Task.sleep(nanoseconds: 50_000_000)
-                address = app.http.server.shared.localAddress
             }
-            let host = address?.ipAddress ?? app.http.server.configuration.hostname
-            let port = address?.port ?? app.http.server.configuration.port
+            let host = app.http.server.configuration.hostname
+            let port = app.http.server.configuration.port
             let url = config.publicURL ?? "http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(port)"
             lines.append("CareDesk is running at \(url)")
             if let first {
@@ -79,7 +78,8 @@ public struct StartupBanner: LifecycleHandler {
             case .postgres: "PostgreSQL"
             }
             lines.append("Database: \(database). Stop with Ctrl+C.")
-            print(lines.joined(separator: "\n"))
+            // Written straight to the descriptor: print() is buffered when stdout is not a terminal.
+            FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
         }
     }
 }

@@ -54,7 +54,7 @@ public enum Tagging {
     /// Tags are stored lower-cased and trimmed so "VIP" and "vip " are one tag.
     public static func normalize(_ raw: String) -> String? {
         let t = raw.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
-        guard !t.isEmpty, t.count <= 50, !t.contains(",") else { return nil }
+        guard !t.isEmpty, t.count <= 100, !t.contains(",") else { return nil }
         return t
     }
 
