@@ -13,7 +13,7 @@ extension QueryBuilder {
     static var keysetTolerance: TimeInterval { 0.000_25 }
 
     /// Rows strictly after `cursor` in (`date`, id) order, newest first when `descending`.
-    func after(_ cursor: KeysetCursor, date: FieldKey, descending: Bool) -> Self {
+    public func after(_ cursor: KeysetCursor, date: FieldKey, descending: Bool) -> Self {
         let low = cursor.date.addingTimeInterval(-Self.keysetTolerance)
         let high = cursor.date.addingTimeInterval(Self.keysetTolerance)
         return group(.or) { g in
@@ -30,7 +30,7 @@ extension QueryBuilder {
     }
 
     /// The same with a leading integer rank (e.g. priority), highest rank first.
-    func after(_ cursor: KeysetCursor, rank: FieldKey, date: FieldKey) -> Self {
+    public func after(_ cursor: KeysetCursor, rank: FieldKey, date: FieldKey) -> Self {
         group(.or) { g in
             g.filter(rank, .lessThan, cursor.rank)
             g.group(.and) { sameRank in

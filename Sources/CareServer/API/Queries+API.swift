@@ -17,12 +17,7 @@ struct APIQueries {
         let lowered = "%" + Self.escapeLike(text.lowercased()) + "%"
         var q = Customer.query(on: store.db).filter(\.$mergedIntoId == nil).with(\.$identities)
             .filter(.sql(embed: "(search_text LIKE \(bind: folded) ESCAPE '\\' OR LOWER(COALESCE(notes, '')) LIKE \(bind: lowered) ESCAPE '\\')"))
-        if let cursor {
-            let after = try KeysetCursor.decode(cursor)
-            q = q.group(.or) { g in
-                g.filter(\.$createdAt < after.date).group(.and) { $0.filter(\.$createdAt == after.date).filter(\.$id < after.id) }
-            }
-        }
+        if let cursor { q = q.after(try KeysetCursor.decode(cursor), date: "created_at", descending: true) }
         let rows = try await q.sort(\.$createdAt, .descending).sort(\.$id, .descending).limit(limit + 1).all()
         let page = Array(rows.prefix(limit))
         let next = rows.count > limit ? page.last.map { KeysetCursor(date: $0.createdAt, id: $0.id!).encoded } : nil
