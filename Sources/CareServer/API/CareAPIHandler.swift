@@ -13,25 +13,14 @@ import Vapor
 struct CareAPIHandler: APIProtocol {
 
     /// Runs an operation with the Vapor request it serves (the signed-in agent, the store, the client's address).
-    ///
-    /// A broken documented limit (`APIBadRequest`) becomes the operation's typed `400` when the client accepts
-    /// application/problem+json, so the problem keeps its `code` and `errors`. Otherwise it is thrown: the generated
-    /// serializer would refuse a problem+json body for `Accept: application/json` with a 406, while ErrorRendering
-    /// answers any Accept. (Once ErrorRendering renders `APIBadRequest` itself, the typed path can go.)
-    private func withRequest<Output>(_ badRequest: (Components.Responses.BadRequest) -> Output,
-                                     _ work: (Request) async throws -> Output) async throws -> Output {
-        let req = try APIRequestContext.current()
-        do {
-            return try await work(req)
-        } catch let e as APIBadRequest where req.acceptsProblemJSON {
-            return badRequest(e.response(instance: req.url.path))
-        }
+    private func withRequest<Output>(_ work: (Request) async throws -> Output) async throws -> Output {
+        try await work(try APIRequestContext.current())
     }
 
     // MARK: Customers
 
     func listCustomers(_ input: Operations.ListCustomers.Input) async throws -> Operations.ListCustomers.Output {
-        try await withRequest(Operations.ListCustomers.Output.badRequest) { req in
+        try await withRequest { req in
             let query = input.query
             var limits = Limits()
             limits.length(query.q, 1...200, "q")
@@ -50,7 +39,7 @@ struct CareAPIHandler: APIProtocol {
     }
 
     func createCustomer(_ input: Operations.CreateCustomer.Input) async throws -> Operations.CreateCustomer.Output {
-        try await withRequest(Operations.CreateCustomer.Output.badRequest) { req in
+        try await withRequest { req in
             let body = switch input.body { case .json(let json): json }
             var limits = Limits()
             limits.length(body.name, 1...200, "name")
@@ -74,14 +63,14 @@ struct CareAPIHandler: APIProtocol {
     }
 
     func getCustomer(_ input: Operations.GetCustomer.Input) async throws -> Operations.GetCustomer.Output {
-        try await withRequest(Operations.GetCustomer.Output.badRequest) { req in
+        try await withRequest { req in
             let customer = try await liveCustomer(input.path.customerId, req)
             return .ok(.init(body: .json(try Components.Schemas.Customer(customer))))
         }
     }
 
     func updateCustomer(_ input: Operations.UpdateCustomer.Input) async throws -> Operations.UpdateCustomer.Output {
-        try await withRequest(Operations.UpdateCustomer.Output.badRequest) { req in
+        try await withRequest { req in
             let body = switch input.body { case .json(let json): json }
             var limits = Limits()
             limits.notNull(req.explicitNullKeys, ["name", "language", "attributes", "notes"])
@@ -100,7 +89,7 @@ struct CareAPIHandler: APIProtocol {
     }
 
     func mergeCustomer(_ input: Operations.MergeCustomer.Input) async throws -> Operations.MergeCustomer.Output {
-        try await withRequest(Operations.MergeCustomer.Output.badRequest) { req in
+        try await withRequest { req in
             let body = switch input.body { case .json(let json): json }
             let survivor = try await req.store.customers.merge(body.sourceCustomerId.dbID, into: input.path.customerId.dbID,
                                                                by: try req.viewer, ip: req.clientIP)
@@ -109,7 +98,7 @@ struct CareAPIHandler: APIProtocol {
     }
 
     func listIdentities(_ input: Operations.ListIdentities.Input) async throws -> Operations.ListIdentities.Output {
-        try await withRequest(Operations.ListIdentities.Output.badRequest) { req in
+        try await withRequest { req in
             let customer = try await liveCustomer(input.path.customerId, req)
             let list = Components.Schemas.IdentityList(data: try Components.Schemas.Customer(customer).identities)
             return .ok(.init(body: .json(list)))
@@ -117,7 +106,7 @@ struct CareAPIHandler: APIProtocol {
     }
 
     func addIdentity(_ input: Operations.AddIdentity.Input) async throws -> Operations.AddIdentity.Output {
-        try await withRequest(Operations.AddIdentity.Output.badRequest) { req in
+        try await withRequest { req in
             let body = switch input.body { case .json(let json): json }
             var limits = Limits()
             limits.length(body.address, 1...320, "address")
@@ -142,7 +131,7 @@ struct CareAPIHandler: APIProtocol {
     // MARK: Conversations
 
     func listConversations(_ input: Operations.ListConversations.Input) async throws -> Operations.ListConversations.Output {
-        try await withRequest(Operations.ListConversations.Output.badRequest) { req in
+        try await withRequest { req in
             let query = input.query
             var limits = Limits()
             limits.length(query.tag, 1...100, "tag")
@@ -171,7 +160,7 @@ struct CareAPIHandler: APIProtocol {
 
             let conversations = req.store.conversations
             let (items, next) = try await Self.collect(
-                limit: limit, cursor: query.cursor, id: { $0.id },
+                limit: limit, cursor: query.cursor,
                 keep: { (c: Conversation) in !onlyAssigned || c.$assignee.id != nil },
                 cursorOf: { KeysetCursor(rank: $0.priorityRank, date: $0.lastMessageAt, id: $0.id ?? 0).encoded },
                 fetch: { cursor in
@@ -185,17 +174,15 @@ struct CareAPIHandler: APIProtocol {
 
     /// Fills a page of up to `limit` items that pass `keep` from the repository's pages, for filters the repository
     /// cannot apply itself; the cursor is the keyset of the last item returned, so pages never overlap or skip.
-    /// A repository page that brings nothing new (a cursor that does not advance) is an error, never an endless loop.
-    static func collect<T>(limit: Int, cursor: String?, id: (T) -> Int?, keep: (T) -> Bool, cursorOf: (T) -> String,
+    /// A cursor that does not advance is an error, never an endless loop.
+    static func collect<T>(limit: Int, cursor: String?, keep: (T) -> Bool, cursorOf: (T) -> String,
                            fetch: (String?) async throws -> ([T], String?)) async throws -> ([T], String?) {
         var result: [T] = []
-        var seen = Set<Int>()
         var cursor = cursor
         while true {
             let (items, next) = try await fetch(cursor)
-            let fresh = items.filter { id($0).map { seen.insert($0).inserted } ?? false }
-            if fresh.count < items.count {
-                throw Abort(.internalServerError, reason: "A list cursor did not advance past \(cursor ?? "the first page").")
+            if let next, next == cursor {
+                throw Abort(.internalServerError, reason: "A list cursor did not advance past \(next).")
             }
             for (index, item) in items.enumerated() where keep(item) {
                 result.append(item)
@@ -210,7 +197,7 @@ struct CareAPIHandler: APIProtocol {
     }
 
     func createConversation(_ input: Operations.CreateConversation.Input) async throws -> Operations.CreateConversation.Output {
-        try await withRequest(Operations.CreateConversation.Output.badRequest) { req in
+        try await withRequest { req in
             let body = switch input.body { case .json(let json): json }
             var limits = Limits()
             limits.length(body.subject, 1...300, "subject")
@@ -239,14 +226,14 @@ struct CareAPIHandler: APIProtocol {
     }
 
     func getConversation(_ input: Operations.GetConversation.Input) async throws -> Operations.GetConversation.Output {
-        try await withRequest(Operations.GetConversation.Output.badRequest) { req in
+        try await withRequest { req in
             let conversation = try await req.store.conversations.find(input.path.conversationId.dbID, for: try req.viewer)
             return .ok(.init(body: .json(try Components.Schemas.Conversation(conversation))))
         }
     }
 
     func updateConversation(_ input: Operations.UpdateConversation.Input) async throws -> Operations.UpdateConversation.Output {
-        try await withRequest(Operations.UpdateConversation.Output.badRequest) { req in
+        try await withRequest { req in
             let body = switch input.body { case .json(let json): json }
             let nulls = req.explicitNullKeys
             var limits = Limits()
@@ -277,7 +264,7 @@ struct CareAPIHandler: APIProtocol {
     }
 
     func listMessages(_ input: Operations.ListMessages.Input) async throws -> Operations.ListMessages.Output {
-        try await withRequest(Operations.ListMessages.Output.badRequest) { req in
+        try await withRequest { req in
             var limits = Limits()
             let limit = limits.page(cursor: input.query.cursor, limit: input.query.limit)
             try limits.check()
@@ -318,7 +305,7 @@ struct CareAPIHandler: APIProtocol {
     // MARK: Messages
 
     func createMessage(_ input: Operations.CreateMessage.Input) async throws -> Operations.CreateMessage.Output {
-        try await withRequest(Operations.CreateMessage.Output.badRequest) { req in
+        try await withRequest { req in
             let body = switch input.body { case .json(let json): json }
             var limits = Limits()
             limits.length(body.text, 1...InboundMessage.maximumTextLength, "text")
@@ -381,14 +368,14 @@ struct CareAPIHandler: APIProtocol {
     // MARK: Agents and teams
 
     func listAgents(_ input: Operations.ListAgents.Input) async throws -> Operations.ListAgents.Output {
-        try await withRequest(Operations.ListAgents.Output.badRequest) { req in
+        try await withRequest { req in
             let agents = try await req.store.agents.all()
             return .ok(.init(body: .json(.init(data: try agents.map(Components.Schemas.Agent.init)))))
         }
     }
 
     func createAgent(_ input: Operations.CreateAgent.Input) async throws -> Operations.CreateAgent.Output {
-        try await withRequest(Operations.CreateAgent.Output.badRequest) { req in
+        try await withRequest { req in
             let body = switch input.body { case .json(let json): json }
             let viewer = try req.viewer
             try viewer.requireAdmin()
@@ -413,21 +400,21 @@ struct CareAPIHandler: APIProtocol {
     }
 
     func getAgent(_ input: Operations.GetAgent.Input) async throws -> Operations.GetAgent.Output {
-        try await withRequest(Operations.GetAgent.Output.badRequest) { req in
+        try await withRequest { req in
             let agent = try await req.store.agents.find(input.path.agentId.dbID)
             return .ok(.init(body: .json(try Components.Schemas.Agent(agent))))
         }
     }
 
     func listTeams(_ input: Operations.ListTeams.Input) async throws -> Operations.ListTeams.Output {
-        try await withRequest(Operations.ListTeams.Output.badRequest) { req in
+        try await withRequest { req in
             let teams = try await req.store.agents.teams()
             return .ok(.init(body: .json(.init(data: try teams.map(Components.Schemas.Team.init)))))
         }
     }
 
     func createTeam(_ input: Operations.CreateTeam.Input) async throws -> Operations.CreateTeam.Output {
-        try await withRequest(Operations.CreateTeam.Output.badRequest) { req in
+        try await withRequest { req in
             let body = switch input.body { case .json(let json): json }
             let viewer = try req.viewer
             try viewer.requireAdmin()
@@ -442,7 +429,7 @@ struct CareAPIHandler: APIProtocol {
     // MARK: Tags and search
 
     func listTags(_ input: Operations.ListTags.Input) async throws -> Operations.ListTags.Output {
-        try await withRequest(Operations.ListTags.Output.badRequest) { req in
+        try await withRequest { req in
             let tags = try await req.store.conversations.allTags()
                 .filter { $0.count > 0 }
                 .sorted { $0.count != $1.count ? $0.count > $1.count : $0.name < $1.name }
@@ -452,7 +439,7 @@ struct CareAPIHandler: APIProtocol {
     }
 
     func search(_ input: Operations.Search.Input) async throws -> Operations.Search.Output {
-        try await withRequest(Operations.Search.Output.badRequest) { req in
+        try await withRequest { req in
             var limits = Limits()
             limits.length(input.query.q, 1...200, "q")
             limits.range(input.query.limit, 1...50, "limit")

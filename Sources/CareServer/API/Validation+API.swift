@@ -1,4 +1,3 @@
-import CareAPI
 import CareCore
 import Foundation
 import Vapor
@@ -20,14 +19,6 @@ struct APIBadRequest: AbortError, CustomStringConvertible {
     /// A domain error that, in the API, is a malformed request (an unreadable cursor, a limit out of range).
     init(_ e: CareError) {
         self.init(code: e.code, message: e.message, fieldErrors: e.fieldErrors)
-    }
-
-    /// The same problem as ErrorRendering writes, as the generated `400` response.
-    func response(instance: String) -> Components.Responses.BadRequest {
-        .init(body: .applicationProblemJson(.init(
-            _type: "https://caredesk.dev/problems/\(code)", title: HTTPResponseStatus.badRequest.reasonPhrase, status: 400,
-            detail: message, instance: instance, code: code,
-            errors: fieldErrors.isEmpty ? nil : fieldErrors.map { .init(field: $0.field, message: $0.message) })))
     }
 
     var status: HTTPResponseStatus { .badRequest }
@@ -98,13 +89,6 @@ extension CareError {
 }
 
 extension Request {
-    /// True when the client takes application/problem+json: no Accept header, or one naming it or a wildcard.
-    var acceptsProblemJSON: Bool {
-        let ranges = headers[.accept].flatMap { $0.split(separator: ",") }
-            .compactMap { $0.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased() }
-        return ranges.isEmpty || ranges.contains { ["*/*", "application/*", "application/problem+json"].contains($0) }
-    }
-
     /// Top-level properties the JSON body sets to an explicit `null`.
     ///
     /// The generated types cannot tell `"assigneeId": null` ("unassign") from a missing property ("leave as is"),

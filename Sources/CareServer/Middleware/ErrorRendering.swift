@@ -55,8 +55,8 @@ struct ErrorRendering: AsyncMiddleware {
         if let e = error as? ServerError {
             // The generated API layer wraps errors. Before the operation's input was decoded, the request
             // itself was wrong (types, missing fields, content type): a 400. After, the handler threw.
-            if e.operationInput == nil, !(e.underlyingError is CareError) {
-                if let d = e.underlyingError as? DecodingError { return (.badRequest, "request.malformed", describe(d), []) }
+            let known = e.underlyingError is CareError || e.underlyingError is DecodingError
+            if e.operationInput == nil, !known {
                 return (.badRequest, "request.malformed", "The request does not match the API: \(e.causeDescription)", [])
             }
             return classify(e.underlyingError)
