@@ -30,6 +30,8 @@ struct CareServicesKey: StorageKey {
 }
 
 extension Application {
+    /// Set by `configure` before any route or command exists, so no request or input can reach this unset;
+    /// only wiring code that forgot `configure` can, and that should fail at once in development.
     public var care: CareServices {
         guard let s = storage[CareServicesKey.self] else { fatalError("configure(_:config:) has not run") }
         return s
