@@ -10,6 +10,7 @@ func registerCommands(_ app: Application) {
     app.asyncCommands.use(DemoCommand(), as: "demo")
     app.asyncCommands.use(AdminCommands(), as: "admin")
     app.asyncCommands.use(TokenCommands(), as: "token")
+    app.asyncCommands.use(BenchCommands(), as: "bench")
 }
 
 /// Migrations run in `configure` (every command needs the schema); this command exists so scripts can say it.
@@ -77,6 +78,30 @@ struct TokenCommands: AsyncCommandGroup {
             let token = try await Bootstrap.createToken(context.application, email: email, name: signature.name ?? "cli")
             context.console.print("API token for \(email) (store it now; it cannot be shown again):")
             context.console.print(token)
+        }
+    }
+}
+
+/// Tools for the benchmarks in docs/PERFORMANCE.md.
+struct BenchCommands: AsyncCommandGroup {
+    var help: String { "Benchmark tools." }
+    var commands: [String: any AnyAsyncCommand] { ["seed": Seed()] }
+
+    struct Seed: AsyncCommand {
+        struct Signature: CommandSignature {
+            @Option(name: "conversations", help: "How many conversations to add (default 100000)") var conversations: Int?
+            @Option(name: "messages", help: "How many messages to add in all (default 1000000)") var messages: Int?
+        }
+        var help: String { "Adds a large synthetic history (demo teams and agents, loaded first if missing) for the speed benchmarks." }
+
+        func run(using context: CommandContext, signature: Signature) async throws {
+            let app = context.application
+            if try await app.care.store.agents.teams().isEmpty { _ = try await Bootstrap.loadDemo(app) }
+            let console = context.console
+            let summary = try await BulkSeeder(store: app.care.store).seed(
+                conversations: signature.conversations ?? 100_000, messages: signature.messages ?? 1_000_000,
+                progress: { console.print($0) })
+            console.print("Added \(summary.customers) customers, \(summary.conversations) conversations, \(summary.messages) messages.")
         }
     }
 }

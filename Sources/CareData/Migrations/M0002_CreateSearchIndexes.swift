@@ -56,11 +56,3 @@ public struct M0002_CreateSearchIndexes: AsyncMigration {
         }
     }
 }
-
-public enum CareMigrations {
-    /// Every migration, in order. Add new ones at the end; never edit or reorder.
-    public static let all: [any Migration] = [
-        M0001_CreateCoreSchema(),
-        M0002_CreateSearchIndexes(),
-    ]
-}

@@ -43,6 +43,11 @@ public struct InboxCounts: Sendable {
     public var byTeam: [Int: Int] = [:]
     public var byChannel: [Channel: Int] = [:]
     public var byStatus: [ConversationStatus: Int] = [:]
+    /// Statuses whose count reached `cap` and means "at least".
+    public var atLeast: Set<ConversationStatus> = []
+
+    /// Finished conversations are counted up to here.
+    public static let cap = 1_000
 }
 
 /// A change an agent or the API makes to a conversation; nil means "leave as is".
@@ -136,35 +141,53 @@ public struct ConversationRepository: Sendable {
     }
 
     /// Counts for every inbox view, using the same visibility rules as the lists.
+    ///
+    /// Three queries whatever the number of views: one GROUP BY over the active (open and pending)
+    /// conversations gives the views of work in progress, and the finished statuses are counted only up to
+    /// `InboxCounts.cap`, because history grows without end and "1,000+" tells an agent as much as 84,213.
     public func counts(for viewer: Viewer) async throws -> InboxCounts {
         var counts = InboxCounts()
+        let visible = Self.visibility(viewer)
         let active = [ConversationStatus.open.rawValue, ConversationStatus.pending.rawValue]
-        func base() -> QueryBuilder<Conversation> {
-            apply(InboxFilter(statuses: []), visibleTo: viewer, to: Conversation.query(on: store.db))
+        let rows = try await store.sql.raw("""
+            SELECT status, channel, team_id,
+                   CASE WHEN assignee_id IS NULL THEN 0 WHEN assignee_id = \(bind: viewer.agentId) THEN 1 ELSE 2 END AS who,
+                   COUNT(*) AS n
+            FROM conversations WHERE status IN (\(binds: active)) AND \(visible)
+            GROUP BY status, channel, team_id, who
+            """).all()
+        for row in rows {
+            let n = try row.decode(column: "n", as: Int.self)
+            let who = try row.decode(column: "who", as: Int.self)
+            counts.allOpen += n
+            if who == 0 { counts.unassigned += n }
+            if who == 1 { counts.mine += n }
+            if let status = ConversationStatus(rawValue: try row.decode(column: "status", as: String.self)) {
+                counts.byStatus[status, default: 0] += n
+            }
+            if let channel = Channel(rawValue: try row.decode(column: "channel", as: String.self)) {
+                counts.byChannel[channel, default: 0] += n
+            }
+            if let team = try row.decode(column: "team_id", as: Int?.self) { counts.byTeam[team, default: 0] += n }
         }
-        counts.mine = try await base().filter(\.$statusRaw ~~ active).filter(\.$assignee.$id == viewer.agentId).count()
-        counts.unassigned = try await base().filter(\.$statusRaw ~~ active).filter(\.$assignee.$id == nil).count()
-        counts.allOpen = try await base().filter(\.$statusRaw ~~ active).count()
-        for (status, n) in try await grouped(base(), by: \.$statusRaw) {
-            if let s = ConversationStatus(rawValue: status) { counts.byStatus[s] = n }
+        for status in ConversationStatus.allCases where !status.isActive {
+            let row = try await store.sql.raw("""
+                SELECT COUNT(*) AS n FROM (
+                    SELECT 1 FROM conversations WHERE status = \(bind: status.rawValue) AND \(visible) LIMIT \(unsafeRaw: String(InboxCounts.cap))
+                ) capped
+                """).first()
+            let n = try row?.decode(column: "n", as: Int.self) ?? 0
+            counts.byStatus[status] = n
+            if n >= InboxCounts.cap { counts.atLeast.insert(status) }
         }
-        for (channel, n) in try await grouped(base().filter(\.$statusRaw ~~ active), by: \.$channelRaw) {
-            if let c = Channel(rawValue: channel) { counts.byChannel[c] = n }
-        }
-        let teamRows = try await base().filter(\.$statusRaw ~~ active).filter(\.$team.$id != nil)
-            .field(\.$team.$id).all()
-        for row in teamRows { if let t = row.$team.id { counts.byTeam[t, default: 0] += 1 } }
         return counts
     }
 
-    private func grouped(_ q: QueryBuilder<Conversation>, by key: KeyPath<Conversation, FieldProperty<Conversation, String>>) async throws -> [String: Int] {
-        // Fluent has no GROUP BY; with few distinct values, distinct + count stays cheap on the indexes.
-        var result: [String: Int] = [:]
-        let values = try await q.copy().unique().field(key).all().map { $0[keyPath: key].value ?? "" }
-        for value in Set(values) {
-            result[value] = try await q.copy().filter(key == value).count()
-        }
-        return result
+    /// The visibility rule of `apply` as SQL, for the queries Fluent cannot express.
+    static func visibility(_ viewer: Viewer) -> SQLQueryString {
+        if viewer.role.seesAllConversations { return "1 = 1" }
+        if viewer.teamIds.isEmpty { return "(team_id IS NULL OR assignee_id = \(bind: viewer.agentId))" }
+        return "(team_id IS NULL OR assignee_id = \(bind: viewer.agentId) OR team_id IN (\(binds: viewer.teamIds)))"
     }
 
     public func thread(of conversationId: Int, after: Int? = nil, limit: Int = 1000) async throws -> [Message] {

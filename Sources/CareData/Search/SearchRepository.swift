@@ -50,10 +50,13 @@ public struct SearchRepository: Sendable {
         if store.isSQLite {
             // Each term quoted (so FTS5 syntax in user input is inert) and prefix-matched.
             let match = terms.map { "\"\($0.replacingOccurrences(of: "\"", with: ""))\"*" }.joined(separator: " ")
+            // Ordered by the FTS rowid (the same number as t.id): FTS5 then walks its matches newest first and
+            // stops at the limit, where ORDER BY t.id would sort every match (80 ms vs 1 ms for a common word
+            // in a million messages).
             rows = try await sql.raw("""
-                SELECT t.id AS id FROM \(unsafeRaw: table)_fts f JOIN \(unsafeRaw: table) t ON t.id = f.rowid
+                SELECT f.rowid AS id FROM \(unsafeRaw: table)_fts f JOIN \(unsafeRaw: table) t ON t.id = f.rowid
                 WHERE \(unsafeRaw: table)_fts MATCH \(bind: match)\(unsafeRaw: extra)
-                ORDER BY t.id DESC LIMIT \(bind: limit)
+                ORDER BY f.rowid DESC LIMIT \(bind: limit)
                 """).all()
         } else {
             // to_tsquery syntax is built from folded letters and digits only, so user input cannot inject operators.

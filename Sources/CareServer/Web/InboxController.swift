@@ -131,7 +131,7 @@ enum InboxController {
         }
         let statusItems = ConversationStatus.allCases.map { s in
             NavItem(label: req.label("status", s.rawValue), href: "/inbox?view=all&status=\(s.rawValue)",
-                    count: n(counts.byStatus[s] ?? 0), active: sel.status == s)
+                    count: n(counts.byStatus[s] ?? 0) + (counts.atLeast.contains(s) ? "+" : ""), active: sel.status == s)
         }
         let sorts = InboxFilter.Sort.allCases.map { s in
             NavItem(label: req.t("inbox.sort.\(s.rawValue)"), href: "/inbox?" + plain.query(sort: s), count: "", active: sel.sort == s)
