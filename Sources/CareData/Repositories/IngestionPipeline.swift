@@ -19,10 +19,13 @@ public struct IngestionPipeline: Sendable {
         let now = store.clock.now()
         let result: (IngestionResult, Conversation)
         do {
-            result = try await store.write { db in try await Self.store(message, now: now, on: db) }
+            // Optimistic: most messages are new, so the first attempt lets the unique index on the dedupe key
+            // catch a repeat instead of looking for one first (one statement less in the serialized writer).
+            result = try await store.write { db in try await Self.store(message, now: now, lookForRepeat: false, on: db) }
         } catch where error.isUniqueViolation {
-            // Two deliveries of the same message raced (or two new identities); the loser finds the winner's rows.
-            result = try await store.write { db in try await Self.store(message, now: now, on: db) }
+            // A repeat delivery (or two deliveries racing, or two new identities at once); everything of the first
+            // attempt was rolled back, and this one finds the rows that were there first.
+            result = try await store.write { db in try await Self.store(message, now: now, lookForRepeat: true, on: db) }
         }
         let (outcome, conversation) = result
         if outcome.created {
@@ -38,7 +41,8 @@ public struct IngestionPipeline: Sendable {
         return outcome
     }
 
-    private static func store(_ m: InboundMessage, now: Date, on db: any Database) async throws -> (IngestionResult, Conversation) {
+    private static func store(_ m: InboundMessage, now: Date, lookForRepeat: Bool,
+                              on db: any Database) async throws -> (IngestionResult, Conversation) {
         // 1. Who wrote: the identity, or the customer of the named conversation.
         var explicitConversation: Conversation?
         if let id = m.conversationId {
@@ -64,7 +68,7 @@ public struct IngestionPipeline: Sendable {
 
         // 2. Seen before? Same channel, same sender, same channel message id.
         let dedupeKey = m.externalId.map { "\(m.channel.rawValue):\(identityId.map(String.init) ?? "c\(customerId)"):\($0)" }
-        if let dedupeKey, let existing = try await Message.query(on: db).filter(\.$dedupeKey == dedupeKey).first() {
+        if lookForRepeat, let dedupeKey, let existing = try await Message.query(on: db).filter(\.$dedupeKey == dedupeKey).first() {
             let conv = try await Conversation.find(existing.$conversation.id, on: db)!
             return (IngestionResult(messageId: try existing.requireID(), conversationId: conv.id!, customerId: customerId,
                                     created: false, openedConversation: false), conv)
