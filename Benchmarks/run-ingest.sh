@@ -6,8 +6,10 @@ cd "$(dirname "$0")/.."
 CONFIG=${1:-release}
 SECONDS_TO_RUN=${2:-20}
 command -v wrk >/dev/null || { echo "install wrk: apt-get install wrk"; exit 1; }
-swift build -c "$CONFIG" --product caredesk >/dev/null
-BIN=".build/$CONFIG/caredesk"
+# Release builds get their own folder so they never wait for (or invalidate) the debug build.
+SCRATCH=$([ "$CONFIG" = release ] && echo .build-release || echo .build)
+swift build -c "$CONFIG" --product caredesk --scratch-path "$SCRATCH" >/dev/null
+BIN="$SCRATCH/$CONFIG/caredesk"
 DATA=$(mktemp -d /tmp/caredesk-bench.XXXXXX)
 export CAREDESK_DATA_DIR="$DATA" LOG_LEVEL=warning
 "$BIN" admin create --email bench@bench.local --name Bench --password bench-password >/dev/null

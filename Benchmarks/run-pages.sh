@@ -12,8 +12,10 @@ CONVERSATIONS=${3:-100000}
 MESSAGES=${4:-1000000}
 command -v wrk >/dev/null || { echo "install wrk: apt-get install wrk"; exit 1; }
 command -v sqlite3 >/dev/null || { echo "install sqlite3: apt-get install sqlite3"; exit 1; }
-swift build -c "$CONFIG" --product caredesk >/dev/null
-BIN="$(swift build -c "$CONFIG" --show-bin-path)/caredesk"
+# Release builds get their own folder so they never wait for (or invalidate) the debug build.
+SCRATCH=$([ "$CONFIG" = release ] && echo .build-release || echo .build)
+swift build -c "$CONFIG" --product caredesk --scratch-path "$SCRATCH" >/dev/null
+BIN="$SCRATCH/$CONFIG/caredesk"
 DATA=/tmp/caredesk-bench-$CONVERSATIONS
 export CAREDESK_DATA_DIR="$DATA" LOG_LEVEL=warning
 if [ ! -f "$DATA/seeded" ]; then

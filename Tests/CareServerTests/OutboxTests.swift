@@ -30,7 +30,7 @@ struct OutboxTests {
     static func reply(_ app: Application, _ f: Fixtures, channel: CareCore.Channel = .sms) async throws -> Message {
         let store = app.care.store
         let r = try await store.ingestion.ingest(InboundMessage(channel: channel, sender: IdentityAddress(kind: .phone, address: "+385912345678"), text: "Pomoć"))
-        return try await store.conversations.addAgentMessage(to: r.conversationId, direction: .outbound, text: "Evo nas", by: try f.viewer(f.admin, store))
+        return try await store.conversations.addAgentMessage(to: r.conversationId, direction: .outbound, text: "Evo nas", by: try f.viewer(f.admin, store)).message
     }
 
     @Test("a reply is committed with its outbox item and retried with backoff until delivered", arguments: TestDatabase.available)
@@ -102,7 +102,7 @@ struct OutboxTests {
         try await withCareApp { app, f in
             let store = app.care.store
             let r = try await store.ingestion.ingest(InboundMessage(channel: .api, sender: IdentityAddress(kind: .external, address: "crm-42"), text: "?"))
-            let m = try await store.conversations.addAgentMessage(to: r.conversationId, direction: .outbound, text: "!", by: try f.viewer(f.admin, store))
+            let m = try await store.conversations.addAgentMessage(to: r.conversationId, direction: .outbound, text: "!", by: try f.viewer(f.admin, store)).message
             #expect(try await app.outboxWorker.drainOnce() == 1)
             #expect(try await Message.find(m.id!, on: store.db)?.deliveryStatus == .sent)
         }
@@ -119,6 +119,32 @@ struct OutboxTests {
             }
             let all = claims.flatMap { $0 }
             #expect(all.count == 30 && Set(all).count == 30)
+        }
+    }
+
+    /// An integration retrying a reply with the same idempotency key, even in parallel, sends it once.
+    @Test("a reply repeated with the same externalId, in parallel, is stored and queued once", arguments: TestDatabase.available)
+    func parallelRepeatsOfOneReply(db: TestDatabase) async throws {
+        try await withCareApp(db) { app, f in
+            let store = app.care.store
+            let r = try await store.ingestion.ingest(InboundMessage(channel: .sms, sender: IdentityAddress(kind: .phone, address: "+385911111111"), text: "Halo"))
+            let viewer = try f.viewer(f.admin, store)
+            let results = try await withThrowingTaskGroup(of: (Int, Bool).self) { group in
+                for _ in 0..<8 {
+                    group.addTask {
+                        let written = try await store.conversations.addAgentMessage(to: r.conversationId, direction: .outbound, text: "Stižemo!",
+                                                                                    externalId: "crm-77", by: viewer)
+                        return (try written.message.requireID(), written.isRepeat)
+                    }
+                }
+                var all: [(Int, Bool)] = []
+                for try await result in group { all.append(result) }
+                return all
+            }
+            #expect(Set(results.map(\.0)).count == 1)
+            #expect(results.filter { !$0.1 }.count == 1)
+            #expect(try await store.outbox.pending().count == 1)
+            #expect(try await Message.query(on: store.db).filter(\.$directionRaw == "outbound").count() == 1)
         }
     }
 }

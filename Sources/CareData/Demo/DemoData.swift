@@ -323,12 +323,11 @@ struct DemoLoader {
                                                          conversationId: conversationId, subject: nil,
                                                          text: render(step.text), at: times[i]))
             case .agent:
-                let message = try await s.conversations.addAgentMessage(to: conversationId, direction: .outbound,
+                let written = try await s.conversations.addAgentMessage(to: conversationId, direction: .outbound,
                                                                         text: render(step.text), by: agent)
-                try await markSent(message)
+                try await markSent(written.message)
             case .note:
-                _ = try await s.conversations.addAgentMessage(to: conversationId, direction: .note,
-                                                              text: render(step.text), by: agent)
+                try await s.conversations.addAgentMessage(to: conversationId, direction: .note, text: render(step.text), by: agent)
             }
             messages += 1
         }

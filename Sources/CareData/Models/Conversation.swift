@@ -75,8 +75,11 @@ public final class Message: Model, @unchecked Sendable {
     @OptionalField(key: "author_agent_id") public var authorAgentId: Int?
     @OptionalField(key: "sender_identity_id") public var senderIdentityId: Int?
     @OptionalField(key: "external_id") public var externalId: String?
-    /// channel + sender + external id; unique, so a message delivered twice is stored once.
+    /// channel + sender + external id (or agent + external id for the API's agent messages); unique, so a
+    /// message delivered twice is stored once.
     @OptionalField(key: "dedupe_key") public var dedupeKey: String?
+
+    static func agentDedupeKey(agentId: Int, externalId: String) -> String { "agent:\(agentId):\(externalId)" }
     @Field(key: "text") public var text: String
     /// Sanitized HTML (allowlist) or nil.
     @OptionalField(key: "html") public var html: String?

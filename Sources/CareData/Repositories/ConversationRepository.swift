@@ -319,8 +319,29 @@ public struct ConversationRepository: Sendable {
     }
 
     /// An agent's reply (committed together with its outbox item, so a crash never loses it) or an internal note.
+    /// Stores an agent's reply or note. With `externalId` (the API's idempotency key, per agent) a repeat returns
+    /// the message stored the first time, with `isRepeat`, instead of a second one; the unique dedupe index
+    /// decides, so two requests racing with the same key store one message.
+    @discardableResult
     public func addAgentMessage(to id: Int, direction: MessageDirection, text: String, html: String? = nil,
-                                by actor: Viewer) async throws -> Message {
+                                externalId: String? = nil, by actor: Viewer) async throws -> (message: Message, isRepeat: Bool) {
+        let dedupeKey = externalId.map { Message.agentDedupeKey(agentId: actor.agentId, externalId: $0) }
+        func earlier() async throws -> Message? {
+            guard let dedupeKey else { return nil }
+            return try await Message.query(on: store.db).filter(\.$dedupeKey == dedupeKey).first()
+        }
+        if let found = try await earlier() { return (found, true) }
+        do {
+            return (try await storeAgentMessage(to: id, direction: direction, text: text, html: html,
+                                                externalId: externalId, dedupeKey: dedupeKey, by: actor), false)
+        } catch where error.isUniqueViolation {
+            guard let found = try await earlier() else { throw error }
+            return (found, true)
+        }
+    }
+
+    private func storeAgentMessage(to id: Int, direction: MessageDirection, text: String, html: String?,
+                                   externalId: String?, dedupeKey: String?, by actor: Viewer) async throws -> Message {
         precondition(direction == .outbound || direction == .note)
         let body = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !body.isEmpty else { throw CareError.invalid(code: "message.empty", "A message needs text.", field: "text") }
@@ -336,6 +357,8 @@ public struct ConversationRepository: Sendable {
             m.directionRaw = direction.rawValue
             m.channelRaw = c.channelRaw
             m.authorAgentId = actor.agentId
+            m.externalId = externalId
+            m.dedupeKey = dedupeKey
             m.text = body
             m.html = html.map(HTMLSanitizer.sanitize)
             m.attachmentsJSON = "[]"
@@ -366,12 +389,12 @@ public struct ConversationRepository: Sendable {
     }
 
     public func allTags() async throws -> [(name: String, count: Int)] {
-        let tags = try await Tag.query(on: store.db).sort(\.$name).all()
-        var result: [(String, Int)] = []
-        for t in tags {
-            result.append((t.name, try await ConversationTag.query(on: store.db).filter(\.$tag.$id == t.id!).count()))
-        }
-        return result
+        // One GROUP BY (Fluent has none) instead of a count per tag.
+        let rows = try await store.sql.raw("""
+            SELECT t.name AS name, COUNT(ct.id) AS n FROM tags t LEFT JOIN conversation_tags ct ON ct.tag_id = t.id
+            GROUP BY t.id, t.name ORDER BY t.name
+            """).all()
+        return try rows.map { (try $0.decode(column: "name", as: String.self), try $0.decode(column: "n", as: Int.self)) }
     }
 
     // MARK: Shared steps (inside a transaction)

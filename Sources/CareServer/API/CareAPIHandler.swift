@@ -350,17 +350,12 @@ struct CareAPIHandler: APIProtocol {
                                             "An outbound message or a note needs “conversationId”.", field: "conversationId")
                 }
                 _ = try await store.conversations.find(conversationId, for: viewer)
-                if let externalId = body.externalId,
-                   let existing = try await store.api.agentMessage(agentId: viewer.agentId, externalId: externalId) {
-                    return .ok(.init(body: .json(try Components.Schemas.Message(existing))))
-                }
                 let written = try await store.conversations.addAgentMessage(
                     to: conversationId, direction: body.direction == .outbound ? .outbound : .note,
-                    text: body.text, html: body.html, by: viewer)
-                if let externalId = body.externalId {
-                    try await store.api.setExternalId(externalId, of: written, agentId: viewer.agentId)
-                }
-                return .created(.init(body: .json(try Components.Schemas.Message(written))))
+                    text: body.text, html: body.html, externalId: body.externalId, by: viewer)
+                // A repeated externalId answers with the message stored the first time (200, not 201).
+                let stored = try Components.Schemas.Message(written.message)
+                return written.isRepeat ? .ok(.init(body: .json(stored))) : .created(.init(body: .json(stored)))
             }
         }
     }

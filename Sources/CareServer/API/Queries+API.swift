@@ -39,24 +39,6 @@ struct APIQueries {
         try await Team.find(id, on: store.db) != nil
     }
 
-    /// The dedupe key of an agent's outbound message or note with the agent's own external id.
-    static func agentDedupeKey(agentId: Int, externalId: String) -> String { "agent:\(agentId):\(externalId)" }
-
-    /// The agent's stored outbound message or note with this external id, if any.
-    func agentMessage(agentId: Int, externalId: String) async throws -> Message? {
-        try await Message.query(on: store.db)
-            .filter(\.$dedupeKey == Self.agentDedupeKey(agentId: agentId, externalId: externalId)).first()
-    }
-
-    /// Records the agent's external id on a message just written by `addAgentMessage`.
-    func setExternalId(_ externalId: String, of message: Message, agentId: Int) async throws {
-        try await store.write { db in
-            message.externalId = externalId
-            message.dedupeKey = Self.agentDedupeKey(agentId: agentId, externalId: externalId)
-            try await message.save(on: db)
-        }
-    }
-
     /// Escapes LIKE wildcards so user text matches literally (used with `ESCAPE '\'`).
     static func escapeLike(_ s: String) -> String {
         s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")

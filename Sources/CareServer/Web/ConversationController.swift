@@ -122,7 +122,7 @@ enum ConversationController {
     static func addMessage(_ req: Request, direction: MessageDirection) async throws -> Response {
         let id = try req.intParameter("id")
         let text = try req.formField("body", max: InboundMessage.maximumTextLength) ?? ""
-        _ = try await req.store.conversations.addAgentMessage(to: id, direction: direction, text: text, by: try req.viewer)
+        try await req.store.conversations.addAgentMessage(to: id, direction: direction, text: text, by: try req.viewer)
         if let status = try req.formField("then_status", max: 20).flatMap(ConversationStatus.init(rawValue:)) {
             try await req.store.conversations.update(id, ConversationChanges(status: status), by: try req.viewer, ip: req.clientIP)
         }
