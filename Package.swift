@@ -66,6 +66,9 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(name: "CareCore", swiftSettings: strict),
+        // MIME parsing/building (and later SMTP/IMAP): pure protocol code, Foundation + CareCore.
+        .target(name: "CareMail", dependencies: ["CareCore"], swiftSettings: strict),
+        .testTarget(name: "CareMailTests", dependencies: ["CareMail", "CareCore"], swiftSettings: strict),
         .testTarget(name: "CareCoreTests", dependencies: ["CareCore"], swiftSettings: strict),
         .testTarget(
             name: "CareServerTests",
