@@ -108,6 +108,17 @@ struct MIMEParserTests {
         #expect(part.parts.first?.attachedMessage?.headers["Subject"] == "one")
     }
 
+    @Test func textWronglyLabeledBase64IsKeptAsText() {
+        let raw = "From: a@example.com\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\nΠαράπονο: this is not base64, it is text!\r\n"
+        let mail = ParsedMail(parsing: Array(raw.utf8))
+        #expect(mail.text == "Παράπονο: this is not base64, it is text!\n")
+        #expect(!mail.isFullyParsed)
+        #expect(mail.problems.contains { $0.contains("not base64") })
+        let good = ParsedMail(parsing: Array("From: a@example.com\r\nContent-Transfer-Encoding: base64\r\n\r\nSGVsbG8=\r\n".utf8))
+        #expect(good.text == "Hello")
+        #expect(good.isFullyParsed)
+    }
+
     @Test func emptyInputAndOnlyHeaders() {
         let empty = ParsedMail(parsing: [UInt8]())
         #expect(empty.text == "")

@@ -44,6 +44,8 @@ struct MailDateTests {
     @Test func formatsInUTCAndRoundTrips() {
         #expect(MailDate.format(Self.reference) == "Mon, 03 Feb 2025 09:15:00 +0000")
         #expect(MailDate.format(Date(timeIntervalSince1970: 0)) == "Thu, 01 Jan 1970 00:00:00 +0000")
+        #expect(MailDate.format(Date(timeIntervalSince1970: .infinity)) == "Thu, 01 Jan 1970 00:00:00 +0000")
+        #expect(MailDate.format(.distantFuture).hasSuffix("+0000"))
         let date = Date(timeIntervalSince1970: 1_900_000_000)
         #expect(MailDate.parse(MailDate.format(date)) == date)
     }

@@ -46,9 +46,15 @@ public struct MIMEPart: Sendable {
 
     /// The decoded body as text in its declared charset (see `CharsetDecoder`), line breaks
     /// normalized to LF.
+    /// A body labeled base64 that is plainly not base64 is read as it is, with a warning,
+    /// rather than turned into garbage.
     public func decodedText() -> DecodedText {
-        var decoded = CharsetDecoder.decode(decodedBody, label: contentType.charset)
+        let wronglyLabeled = transferEncoding == .base64 && !Base64Codec.isPlausible(body)
+        var decoded = CharsetDecoder.decode(wronglyLabeled ? body : decodedBody, label: contentType.charset)
         decoded.text = Self.normalizingLineBreaks(decoded.text)
+        if wronglyLabeled {
+            decoded.warning = ["body labeled base64 is not base64; read as text", decoded.warning].compactMap { $0 }.joined(separator: "; ")
+        }
         return decoded
     }
 

@@ -86,7 +86,9 @@ public enum MailDate {
 
     /// `Mon, 03 Feb 2025 09:15:00 +0000` (always UTC).
     public static func format(_ date: Date) -> String {
-        let total = Int(date.timeIntervalSince1970.rounded(.down))
+        // Clamped to years 1..9999 so that no Date (not even infinity) can trap.
+        let seconds = date.timeIntervalSince1970
+        let total = seconds.isFinite ? Int(min(max(seconds, -62_135_596_800), 253_402_300_799).rounded(.down)) : 0
         var days = total / 86_400
         var rest = total % 86_400
         if rest < 0 {

@@ -65,6 +65,9 @@ public struct ParsedMail: Sendable {
 
     /// What was off: MIME structure, charsets, headers. Empty when everything was read cleanly.
     public var problems: [String]
+    /// No problems: the message was read cleanly. Otherwise the help desk should keep it
+    /// flagged "could not be fully parsed" (next to the raw message) for an agent to check.
+    public var isFullyParsed: Bool { problems.isEmpty }
 
     /// Why this looks like an auto-reply (out of office, vacation, list mail…), if it does.
     public var autoReplyReason: String?

@@ -82,6 +82,20 @@ public enum Base64Codec {
         return out
     }
 
+    /// Whether `bytes` can be base64 at all: besides the alphabet, `=` and whitespace, at
+    /// most a few stray characters (1 in 50). A body labeled base64 that fails this is plain
+    /// text sent with a wrong label.
+    public static func isPlausible<Bytes: Collection>(_ bytes: Bytes) -> Bool where Bytes.Element == UInt8 {
+        var stray = 0
+        for c in bytes where decodeTable[Int(c)] == 0xFF {
+            switch c {
+            case UInt8(ascii: "="), 0x20, 0x09, 13, 10: continue
+            default: stray += 1
+            }
+        }
+        return stray <= max(4, bytes.count / 50)
+    }
+
     /// Standard base64 with `=` padding, in lines of `lineLength` characters separated by CRLF
     /// (no line breaks when `lineLength` is nil).
     public static func encode<Bytes: Collection>(_ bytes: Bytes, lineLength: Int? = 76) -> [UInt8]
