@@ -108,6 +108,13 @@ struct MIMEParserTests {
         #expect(part.parts.first?.attachedMessage?.headers["Subject"] == "one")
     }
 
+    @Test func multipartWithoutPartsKeepsItsText() {
+        let raw = "From: a@example.com\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\nOnly a preamble.\r\n--b--\r\n"
+        let mail = ParsedMail(parsing: Array(raw.utf8))
+        #expect(mail.text.hasPrefix("Only a preamble."))
+        #expect(mail.problems.contains { $0.contains("without parts") })
+    }
+
     @Test func textWronglyLabeledBase64IsKeptAsText() {
         let raw = "From: a@example.com\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\nΠαράπονο: this is not base64, it is text!\r\n"
         let mail = ParsedMail(parsing: Array(raw.utf8))

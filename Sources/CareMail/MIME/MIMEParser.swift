@@ -7,8 +7,9 @@ import Foundation
 /// - Multiparts (mixed, alternative, related, report, signed, digest, …) nest up to
 ///   `maxDepth` levels; deeper ones are kept as opaque leaves (with a problem), so a hostile
 ///   message cannot exhaust the stack. At most `maxParts` nodes are made in all.
-/// - A multipart without a boundary parameter, or whose boundary never occurs, is read as
-///   text/plain; a missing closing boundary ends the last part at the end of the input.
+/// - A multipart without a boundary parameter, whose boundary never occurs, or without any
+///   part, is read as text/plain; a missing closing boundary ends the last part at the end
+///   of the input.
 /// - message/rfc822 and message/global parts are parsed into `attachedMessage` (after undoing
 ///   a transfer encoding, which the RFC forbids but some senders use) and keep their body.
 public struct MIMEParser: Sendable {
@@ -74,8 +75,11 @@ public struct MIMEParser: Sendable {
                     part.problems.append("boundary of \(contentType.mimeType) not found; read as text")
                     return readAsText(part, buffer, bodyRange)
                 }
+                guard !found.parts.isEmpty else {
+                    part.problems.append("\(contentType.mimeType) without parts; read as text")
+                    return readAsText(part, buffer, bodyRange)
+                }
                 if !found.closed { part.problems.append("missing closing boundary") }
-                if found.parts.isEmpty { part.problems.append("multipart without parts") }
                 let childDefault: ContentType = contentType.subtype == "digest" ? .messageRFC822 : .textPlain
                 for childRange in found.parts {
                     guard partCount < maxParts else {
