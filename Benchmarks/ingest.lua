@@ -29,7 +29,10 @@ function request()
 end
 
 function response(status, headers, body)
-  if status ~= 201 then failures = failures + 1 end
+  if status ~= 201 then
+    failures = failures + 1
+    if failures <= 3 then io.write("non-201: " .. status .. " " .. string.sub(body, 1, 200) .. "\n") end
+  end
 end
 
 function done(summary, latency, requests)

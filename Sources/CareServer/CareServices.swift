@@ -12,6 +12,7 @@ public final class CareServices: Sendable {
     let hub: LiveHub
     let signInLimiter: SignInLimiter
     let metrics: CareMetrics
+    let tokenCache = APITokenCache()
 
     init(config: CareConfig, store: CareStore, bus: any EventBus, translator: Translator, hub: LiveHub,
          signInLimiter: SignInLimiter, metrics: CareMetrics) {

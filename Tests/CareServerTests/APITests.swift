@@ -516,7 +516,8 @@ struct APITests {
 
     @Test("no, unknown or revoked token: 401 problem+json with a Bearer challenge")
     func authentication() async throws {
-        try await withCareApp { app, f in
+        let clock = ManualClock()
+        try await withCareApp(clock: clock) { app, f in
             let tester = try app.testing()
             for (headers, code) in [(HTTPHeaders(), "auth.token_required"),
                                     (HTTPHeaders.bearer("cdk_not-a-real-token"), "auth.token_invalid")] {
@@ -527,14 +528,25 @@ struct APITests {
             let noToken = try await tester.sendRequest(.POST, "/api/v1/customers", body: jsonBody(["name": "Sneaky"]))
             try checkProblem(noToken, status: .unauthorized, code: "auth.token_required")
 
-            // A working token stops working when revoked.
+            // A token revoked by an admin stops working at once.
             let api = API(app, f.agentBToken)
             _ = try await api.get("/customers", as: S.CustomerPage.self)
             let store = app.care.store
             let token = try #require(try await store.agents.tokens().first { $0.$agent.id == f.agentB.id })
-            try await store.agents.revokeToken(try token.requireID(), by: try f.viewer(f.admin, store))
+            let admin = try await signIn(app, email: f.admin.email)
+            let revoked = try await postForm(app, "/admin/tokens/\(try token.requireID())/revoke", as: admin, [:])
+            #expect(revoked.status == .seeOther)
             try await api.expectProblem(.GET, "/customers", status: .unauthorized, code: "auth.token_invalid")
             #expect(try await API(app, f.adminToken).get("/customers", as: S.CustomerPage.self).data.isEmpty)
+
+            // Revoked elsewhere (another CareDesk node on the same database): this node's cache of verified
+            // tokens forgets it within its lifetime.
+            let agentA = API(app, f.agentAToken)
+            _ = try await agentA.get("/customers", as: S.CustomerPage.self)
+            let tokenA = try #require(try await store.agents.tokens().first { $0.$agent.id == f.agentA.id })
+            try await store.agents.revokeToken(try tokenA.requireID(), by: try f.viewer(f.admin, store))
+            clock.advance(by: APITokenCache.lifetime)
+            try await agentA.expectProblem(.GET, "/customers", status: .unauthorized, code: "auth.token_invalid")
         }
     }
 

@@ -78,8 +78,6 @@ public final class Message: Model, @unchecked Sendable {
     /// channel + sender + external id (or agent + external id for the API's agent messages); unique, so a
     /// message delivered twice is stored once.
     @OptionalField(key: "dedupe_key") public var dedupeKey: String?
-
-    static func agentDedupeKey(agentId: Int, externalId: String) -> String { "agent:\(agentId):\(externalId)" }
     @Field(key: "text") public var text: String
     /// Sanitized HTML (allowlist) or nil.
     @OptionalField(key: "html") public var html: String?
@@ -92,6 +90,8 @@ public final class Message: Model, @unchecked Sendable {
     @Field(key: "created_at") public var createdAt: Date
 
     public init() {}
+
+    static func agentDedupeKey(agentId: Int, externalId: String) -> String { "agent:\(agentId):\(externalId)" }
 
     public var direction: MessageDirection { MessageDirection(rawValue: directionRaw) ?? .inbound }
     public var channel: Channel { Channel(rawValue: channelRaw) ?? .api }

@@ -1,6 +1,7 @@
 import CareCore
 import FluentKit
 import Foundation
+import SQLKit
 
 /// The one way a customer's message enters CareDesk, whatever the channel:
 /// identity -> customer, find or open the conversation, dedupe by the channel's message id,
@@ -12,56 +13,70 @@ public struct IngestionPipeline: Sendable {
     static let searchTextLimit = 20_000
 
     public func ingest(_ message: InboundMessage, into conversationId: Int? = nil) async throws -> IngestionResult {
+        try await receive(message, into: conversationId).result
+    }
+
+    /// `ingest`, also handing back the stored message (or the one stored the first time, for a repeat), so a
+    /// caller that shows it need not read it again.
+    public func receive(_ message: InboundMessage, into conversationId: Int? = nil) async throws -> Ingested {
         try message.validate()
         var adjusted = message
         if let conversationId { adjusted.conversationId = conversationId }
         let message = adjusted
         let now = store.clock.now()
-        let result: (IngestionResult, Conversation)
+        let stored: (Ingested, ConversationState)
         do {
             // Optimistic: most messages are new, so the first attempt lets the unique index on the dedupe key
             // catch a repeat instead of looking for one first (one statement less in the serialized writer).
-            result = try await store.write { db in try await Self.store(message, now: now, lookForRepeat: false, on: db) }
+            stored = try await store.write { db in try await Self.store(message, now: now, lookForRepeat: false, on: db) }
         } catch where error.isUniqueViolation {
             // A repeat delivery (or two deliveries racing, or two new identities at once); everything of the first
             // attempt was rolled back, and this one finds the rows that were there first.
-            result = try await store.write { db in try await Self.store(message, now: now, lookForRepeat: true, on: db) }
+            stored = try await store.write { db in try await Self.store(message, now: now, lookForRepeat: true, on: db) }
         }
-        let (outcome, conversation) = result
+        let (ingested, conversation) = stored
+        let outcome = ingested.result
         if outcome.created {
             if outcome.openedConversation {
                 await store.events.publish(CareEvent(kind: .conversationCreated, conversationId: outcome.conversationId,
-                                                     customerId: outcome.customerId, teamId: conversation.$team.id,
-                                                     assigneeId: conversation.$assignee.id))
+                                                     customerId: outcome.customerId, teamId: conversation.teamId,
+                                                     assigneeId: conversation.assigneeId))
             }
             await store.events.publish(CareEvent(kind: .messageCreated, conversationId: outcome.conversationId,
                                                  messageId: outcome.messageId, customerId: outcome.customerId,
-                                                 teamId: conversation.$team.id, assigneeId: conversation.$assignee.id))
+                                                 teamId: conversation.teamId, assigneeId: conversation.assigneeId))
         }
-        return outcome
+        return ingested
     }
 
+    // Every message of every channel passes here, one writer at a time on SQLite, so the common path (a known
+    // sender writing into an open conversation) is plain SQL: Fluent's model layer spends most of its time in
+    // reflection, which cost more than the database work itself (docs/PERFORMANCE.md). Rare steps (a new
+    // customer, a new conversation, a reopening event) still use the models.
     private static func store(_ m: InboundMessage, now: Date, lookForRepeat: Bool,
-                              on db: any Database) async throws -> (IngestionResult, Conversation) {
+                              on db: any Database) async throws -> (Ingested, ConversationState) {
+        let sql = db as! any SQLDatabase
         // 1. Who wrote: the identity, or the customer of the named conversation.
-        var explicitConversation: Conversation?
+        var explicitConversation: ConversationState?
         if let id = m.conversationId {
-            guard let c = try await Conversation.find(id, on: db) else { throw CareError.notFound("conversation", id: id) }
+            guard let c = try await ConversationState.load(sql, where: SQLQueryString("id = \(bind: id)")) else {
+                throw CareError.notFound("conversation", id: id)
+            }
             explicitConversation = c
         }
         let customerId: Int
         var identityId: Int?
         if let sender = m.sender {
             let identity = try await resolveIdentity(sender, name: m.senderName, now: now, on: db)
-            identityId = try identity.requireID()
-            customerId = identity.$customer.id
-            if let c = explicitConversation, c.$customer.id != customerId {
+            identityId = identity.id
+            customerId = identity.customerId
+            if let c = explicitConversation, c.customerId != customerId {
                 // A message may only join a conversation of the customer who sent it.
                 throw CareError.conflict(code: "message.sender_mismatch",
-                                         "The sender is not the customer of conversation \(c.id ?? 0).")
+                                         "The sender is not the customer of conversation \(c.id).")
             }
         } else if let c = explicitConversation {
-            customerId = c.$customer.id
+            customerId = c.customerId
         } else {
             throw CareError.invalid(code: "message.sender_required", "An inbound message needs a sender or a conversation.", field: "from")
         }
@@ -69,29 +84,31 @@ public struct IngestionPipeline: Sendable {
         // 2. Seen before? Same channel, same sender, same channel message id.
         let dedupeKey = m.externalId.map { "\(m.channel.rawValue):\(identityId.map(String.init) ?? "c\(customerId)"):\($0)" }
         if lookForRepeat, let dedupeKey, let existing = try await Message.query(on: db).filter(\.$dedupeKey == dedupeKey).first() {
-            let conv = try await Conversation.find(existing.$conversation.id, on: db)!
-            return (IngestionResult(messageId: try existing.requireID(), conversationId: conv.id!, customerId: customerId,
-                                    created: false, openedConversation: false), conv)
+            let conversationId = existing.$conversation.id
+            guard let conv = try await ConversationState.load(sql, where: SQLQueryString("id = \(bind: conversationId)")) else {
+                throw CareError.notFound("conversation", id: conversationId)
+            }
+            let result = IngestionResult(messageId: try existing.requireID(), conversationId: conv.id, customerId: customerId,
+                                         created: false, openedConversation: false)
+            return (Ingested(result: result, message: existing), conv)
         }
 
         // 3. Which conversation: named, threaded by hints, the open one on this channel, or a new one.
         var conversation = explicitConversation
         if conversation == nil, !m.threadHints.isEmpty {
-            let hinted = try await Message.query(on: db)
-                .filter(\.$externalId ~~ Array(m.threadHints.prefix(50)))
-                .join(Conversation.self, on: \Message.$conversation.$id == \Conversation.$id)
-                .filter(Conversation.self, \.$customer.$id == customerId)
-                .sort(\.$createdAt, .descending)
-                .first()
-            if let hinted { conversation = try await Conversation.find(hinted.$conversation.id, on: db) }
+            let hints = Array(m.threadHints.prefix(50))
+            conversation = try await ConversationState.load(sql, where: SQLQueryString("""
+                customer_id = \(bind: customerId) AND id = (
+                    SELECT m.conversation_id FROM messages m JOIN conversations c ON c.id = m.conversation_id
+                    WHERE m.external_id IN (\(binds: hints)) AND c.customer_id = \(bind: customerId)
+                    ORDER BY m.created_at DESC LIMIT 1)
+                """))
         }
         if conversation == nil, m.channel.continuesOpenConversation {
-            conversation = try await Conversation.query(on: db)
-                .filter(\.$customer.$id == customerId)
-                .filter(\.$channelRaw == m.channel.rawValue)
-                .filter(\.$statusRaw ~~ [ConversationStatus.open.rawValue, ConversationStatus.pending.rawValue])
-                .sort(\.$lastMessageAt, .descending)
-                .first()
+            let active = [ConversationStatus.open.rawValue, ConversationStatus.pending.rawValue]
+            conversation = try await ConversationState.load(sql, where: SQLQueryString("""
+                customer_id = \(bind: customerId) AND channel = \(bind: m.channel.rawValue) AND status IN (\(binds: active))
+                """), orderBy: "last_message_at DESC")
         }
         var opened = false
         if conversation == nil {
@@ -101,14 +118,14 @@ public struct IngestionPipeline: Sendable {
             let c = Conversation(customerId: customerId, subject: subject, channel: m.channel, now: now)
             try await c.create(on: db)
             try await ConversationRepository.appendEvent(.created, to: c, actor: nil, detail: ["channel": m.channel.rawValue], now: now, on: db)
-            conversation = c
+            conversation = ConversationState(c)
             opened = true
         }
-        let conv = conversation!
+        var conv = conversation!
 
         // 4. Store the message and bring the conversation up to date.
         let msg = Message()
-        msg.$conversation.id = try conv.requireID()
+        msg.$conversation.id = conv.id
         msg.directionRaw = MessageDirection.inbound.rawValue
         msg.channelRaw = m.channel.rawValue
         msg.senderIdentityId = identityId
@@ -120,7 +137,16 @@ public struct IngestionPipeline: Sendable {
         msg.deliveryStatusRaw = DeliveryStatus.none.rawValue
         msg.searchText = String(SearchFolding.fold(m.text).prefix(searchTextLimit))
         msg.createdAt = m.receivedAt.map { min($0.roundedToMilliseconds, now) } ?? now
-        try await msg.create(on: db)
+        let inserted = try await sql.insert(into: Message.schema)
+            .columns("conversation_id", "direction", "channel", "sender_identity_id", "external_id", "dedupe_key", "text",
+                     "html", "attachments", "delivery_status", "search_text", "created_at")
+            .values(SQLBind(conv.id), SQLBind(msg.directionRaw), SQLBind(msg.channelRaw), SQLBind(identityId),
+                    SQLBind(msg.externalId), SQLBind(dedupeKey), SQLBind(msg.text), SQLBind(msg.html), SQLBind(msg.attachmentsJSON),
+                    SQLBind(msg.deliveryStatusRaw), SQLBind(msg.searchText), SQLBind(msg.createdAt))
+            .returning("id")
+            .first()
+        msg.id = try inserted?.decode(column: "id", as: Int.self)
+        msg.$id.exists = true
 
         conv.lastMessageAt = max(conv.lastMessageAt, msg.createdAt)
         if conv.waitingSince == nil { conv.waitingSince = msg.createdAt }
@@ -129,21 +155,32 @@ public struct IngestionPipeline: Sendable {
             // A customer writing again reopens the conversation.
             let old = conv.status
             conv.status = .open
-            try await ConversationRepository.appendEvent(.statusChanged, to: conv, actor: nil,
+            guard let model = try await Conversation.find(conv.id, on: db) else { throw CareError.notFound("conversation", id: conv.id) }
+            try await ConversationRepository.appendEvent(.statusChanged, to: model, actor: nil,
                                                          detail: ["from": old.rawValue, "to": ConversationStatus.open.rawValue], now: now, on: db)
         }
-        conv.updatedAt = now
-        try await conv.save(on: db)
+        try await sql.update(Conversation.schema)
+            .set("last_message_at", to: SQLBind(conv.lastMessageAt))
+            .set("waiting_since", to: SQLBind(conv.waitingSince))
+            .set("message_count", to: SQLBind(conv.messageCount))
+            .set("status", to: SQLBind(conv.status.rawValue))
+            .set("updated_at", to: SQLBind(now))
+            .where("id", .equal, SQLBind(conv.id))
+            .run()
 
-        return (IngestionResult(messageId: try msg.requireID(), conversationId: try conv.requireID(), customerId: customerId,
-                                created: true, openedConversation: opened), conv)
+        let result = IngestionResult(messageId: try msg.requireID(), conversationId: conv.id, customerId: customerId,
+                                     created: true, openedConversation: opened)
+        return (Ingested(result: result, message: msg), conv)
     }
 
     /// Finds the customer behind an address, creating customer and identity on first contact.
-    static func resolveIdentity(_ address: IdentityAddress, name: String?, now: Date, on db: any Database) async throws -> Identity {
-        if let found = try await Identity.query(on: db)
-            .filter(\.$kindRaw == address.kind.rawValue).filter(\.$address == address.address).first() {
-            return found
+    static func resolveIdentity(_ address: IdentityAddress, name: String?, now: Date,
+                                on db: any Database) async throws -> (id: Int, customerId: Int) {
+        let sql = db as! any SQLDatabase
+        if let row = try await sql.raw("""
+            SELECT id, customer_id FROM identities WHERE kind = \(bind: address.kind.rawValue) AND address = \(bind: address.address) LIMIT 1
+            """).first() {
+            return (try row.decode(column: "id", as: Int.self), try row.decode(column: "customer_id", as: Int.self))
         }
         let displayName = name?.trimmingCharacters(in: .whitespacesAndNewlines).nonEmpty ?? address.address
         let customer = Customer(name: String(displayName.prefix(200)), language: nil, now: now)
@@ -151,7 +188,56 @@ public struct IngestionPipeline: Sendable {
         try await customer.create(on: db)
         let identity = Identity(customerId: try customer.requireID(), address: address, now: now)
         try await identity.create(on: db)
-        return identity
+        return (try identity.requireID(), try customer.requireID())
+    }
+}
+
+/// What the pipeline stored (or found stored before, for a repeat delivery).
+public struct Ingested: Sendable {
+    public let result: IngestionResult
+    public let message: Message
+}
+
+/// The columns of a conversation the pipeline reads and writes, without a Fluent model round trip.
+struct ConversationState: Sendable {
+    let id: Int
+    let customerId: Int
+    let teamId: Int?
+    let assigneeId: Int?
+    var status: ConversationStatus
+    var lastMessageAt: Date
+    var waitingSince: Date?
+    var messageCount: Int
+
+    init(_ c: Conversation) {
+        id = c.id!
+        customerId = c.$customer.id
+        teamId = c.$team.id
+        assigneeId = c.$assignee.id
+        status = c.status
+        lastMessageAt = c.lastMessageAt
+        waitingSince = c.waitingSince
+        messageCount = c.messageCount
+    }
+
+    init(row: any SQLRow) throws {
+        id = try row.decode(column: "id", as: Int.self)
+        customerId = try row.decode(column: "customer_id", as: Int.self)
+        teamId = try row.decode(column: "team_id", as: Int?.self)
+        assigneeId = try row.decode(column: "assignee_id", as: Int?.self)
+        status = ConversationStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .open
+        lastMessageAt = try row.decode(column: "last_message_at", as: Date.self)
+        waitingSince = try row.decode(column: "waiting_since", as: Date?.self)
+        messageCount = try row.decode(column: "message_count", as: Int.self)
+    }
+
+    static func load(_ sql: any SQLDatabase, where condition: SQLQueryString, orderBy: String? = nil) async throws -> ConversationState? {
+        let order: SQLQueryString = orderBy.map { " ORDER BY \(unsafeRaw: $0)" } ?? ""
+        let row = try await sql.raw("""
+            SELECT id, customer_id, team_id, assignee_id, status, last_message_at, waiting_since, message_count
+            FROM conversations WHERE \(condition)\(order) LIMIT 1
+            """).first()
+        return try row.map(ConversationState.init(row:))
     }
 }
 

@@ -334,15 +334,15 @@ struct CareAPIHandler: APIProtocol {
                 let message = InboundMessage(channel: .api, sender: sender, senderName: body.from?.name, externalId: body.externalId,
                                              conversationId: body.conversationId?.dbID, subject: body.subject, text: body.text,
                                              html: body.html, receivedAt: body.receivedAt)
-                let result: IngestionResult
+                let ingested: Ingested
                 do {
-                    result = try await store.ingestion.ingest(message)
+                    ingested = try await store.ingestion.receive(message)
                 } catch let e as CareError where e.code == "message.sender_mismatch" {
                     // Well-formed, but the sender and the conversation disagree: a broken rule of this request.
                     throw CareError.invalid(code: e.code, e.message, field: "from")
                 }
-                let stored = try Components.Schemas.Message(try await store.api.message(result.messageId))
-                return result.created ? .created(.init(body: .json(stored))) : .ok(.init(body: .json(stored)))
+                let stored = try Components.Schemas.Message(ingested.message)
+                return ingested.result.created ? .created(.init(body: .json(stored))) : .ok(.init(body: .json(stored)))
 
             case .outbound, .note:
                 guard let conversationId = body.conversationId?.dbID else {

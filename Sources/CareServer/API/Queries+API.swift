@@ -24,11 +24,6 @@ struct APIQueries {
         return (page, next)
     }
 
-    func message(_ id: Int) async throws -> Message {
-        guard let m = try await Message.find(id, on: store.db) else { throw CareError.notFound("message", id: id) }
-        return m
-    }
-
     /// A conversation whatever the viewer (for re-reading one the caller has just written).
     func conversation(_ id: Int) async throws -> Conversation {
         guard let c = try await Conversation.find(id, on: store.db) else { throw CareError.notFound("conversation", id: id) }

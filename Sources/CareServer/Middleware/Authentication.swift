@@ -2,6 +2,7 @@ import CareCore
 import CareData
 import Crypto
 import Foundation
+import NIOConcurrencyHelpers
 import Vapor
 
 /// The signed-in agent of a request, by session cookie (web) or bearer token (API).
@@ -110,11 +111,54 @@ struct BearerAuthenticator: AsyncMiddleware {
         guard let bearer = request.headers.bearerAuthorization?.token, bearer.count < 200 else {
             throw CareError(kind: .unauthorized, code: "auth.token_required", message: "Send an API token as “Authorization: Bearer <token>”.")
         }
-        guard let agent = try await request.store.agents.agent(forTokenHash: Secrets.sha256(bearer)) else {
-            throw CareError(kind: .unauthorized, code: "auth.token_invalid", message: "The API token is unknown or revoked.")
+        let hash = Secrets.sha256(bearer)
+        let cache = request.care.tokenCache
+        let now = request.store.clock.now()
+        if let known = cache.lookup(hash, now: now) {
+            request.currentAgent = known
+        } else {
+            guard let agent = try await request.store.agents.agent(forTokenHash: hash) else {
+                throw CareError(kind: .unauthorized, code: "auth.token_invalid", message: "The API token is unknown or revoked.")
+            }
+            let current = CurrentAgent(agent: agent, viewer: try request.store.agents.viewer(for: agent), csrfToken: nil)
+            cache.remember(hash, current, now: now)
+            request.currentAgent = current
         }
-        request.currentAgent = CurrentAgent(agent: agent, viewer: try request.store.agents.viewer(for: agent), csrfToken: nil)
         return try await next.respond(to: request)
+    }
+}
+
+/// API tokens verified in the last few seconds, so a busy integration does not pay three queries (token,
+/// agent, teams) on every call. Revoking a token or changing an agent empties it on this node at once; another
+/// node (several CareDesk processes on one PostgreSQL) notices within `lifetime`.
+final class APITokenCache: Sendable {
+    static let lifetime: TimeInterval = 10
+    /// A bound, so a flood of distinct tokens cannot grow it without end.
+    static let capacity = 10_000
+
+    private let entries = NIOLockedValueBox<[String: (agent: CurrentAgent, at: Date)]>([:])
+
+    func lookup(_ tokenHash: String, now: Date) -> CurrentAgent? {
+        entries.withLockedValue { entries in
+            guard let entry = entries[tokenHash] else { return nil }
+            guard now.timeIntervalSince(entry.at) < Self.lifetime, now >= entry.at else {
+                entries[tokenHash] = nil
+                return nil
+            }
+            return entry.agent
+        }
+    }
+
+    func remember(_ tokenHash: String, _ agent: CurrentAgent, now: Date) {
+        entries.withLockedValue { entries in
+            if entries.count >= Self.capacity { entries.removeAll() }
+            entries[tokenHash] = (agent, now)
+        }
+    }
+
+    /// After a token is revoked or an agent's role, teams or active flag change.
+    func forgetAll() {
+        entries.withLockedValue { $0.removeAll() }
     }
 }
 

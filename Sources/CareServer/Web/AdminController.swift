@@ -104,6 +104,7 @@ enum AdminController {
         }
         _ = try await req.store.agents.update(id, name: nil, role: role, language: nil, timeZone: nil, active: active,
                                               teamIds: (form.teams ?? []).compactMap(Int.init), by: viewer, ip: req.clientIP)
+        req.care.tokenCache.forgetAll()
         return req.redirect(to: "/admin/agents")
     }
 
@@ -158,6 +159,7 @@ enum AdminController {
 
     static func revokeToken(req: Request) async throws -> Response {
         try await req.store.agents.revokeToken(try req.intParameter("id"), by: try req.viewer, ip: req.clientIP)
+        req.care.tokenCache.forgetAll()
         return req.redirect(to: "/admin/tokens")
     }
 
