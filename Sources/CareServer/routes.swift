@@ -8,8 +8,11 @@ func routes(_ app: Application) throws {
         _ = try await req.store.sql.raw("SELECT 1 AS ok").all()
         return Response(status: .ok, body: .init(string: "ready"))
     }
-    app.get("metrics") { req -> Response in
-        let r = Response(status: .ok, body: .init(string: req.care.metrics.render(websocketClients: req.care.hub.connectedCount)))
+    app.get("metrics") { req async -> Response in
+        let store = req.store
+        let commits = store.isSQLite ? await store.writeGateStatistics : nil
+        let text = req.care.metrics.render(websocketClients: req.care.hub.connectedCount, sqliteCommits: commits)
+        let r = Response(status: .ok, body: .init(string: text))
         r.headers.contentType = HTTPMediaType(type: "text", subType: "plain", parameters: ["version": "0.0.4"])
         return r
     }

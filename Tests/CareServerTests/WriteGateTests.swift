@@ -9,7 +9,8 @@ import Testing
 struct WriteGateTests {
     /// Many writers at once: they share transactions, yet each is answered with its own result, and one
     /// writer's failure neither loses nor leaks into the others' writes.
-    @Test func concurrentWritesShareCommitsAndFailAlone() async throws {
+    @Test(arguments: [false, true])
+    func concurrentWritesShareCommitsAndFailAlone(repeatable: Bool) async throws {
         try await withSQLiteStore { store in
             try await store.write { db in try await Tag(name: "taken").create(on: db) }
             let outcomes = await withTaskGroup(of: (Int, Result<Int, any Error>).self) { group in
@@ -17,7 +18,8 @@ struct WriteGateTests {
                     group.addTask {
                         do {
                             // Every tenth writer breaks the unique name; the rest write two rows each.
-                            let id = try await store.write { db -> Int in
+                            // Repeatable writes are batched without savepoints and run again alone after a failure.
+                            let id = try await store.write(repeatable: repeatable) { db -> Int in
                                 let tag = Tag(name: i % 10 == 3 ? "taken" : "tag-\(i)")
                                 try await tag.create(on: db)
                                 try await Tag(name: "tag-\(i)-second").create(on: db)
@@ -45,17 +47,27 @@ struct WriteGateTests {
                 }
             }
             #expect(ids.count == 54)
-            let names = Set(try await Tag.query(on: store.db).all().map(\.name))
+            let rows = try await Tag.query(on: store.db).all().map(\.name)
+            let names = Set(rows)
             #expect(names.count == 1 + 54 * 2)
+            #expect(rows.count == names.count, "a write that ran again must not have left a copy behind")
             for i in 0..<60 where i % 10 == 3 {
-                // The failed writer's first row is rolled back with its savepoint, not just the row that failed.
+                // The failed writer's first row is rolled back too, not just the row that failed.
                 #expect(!names.contains("tag-\(i)-second"))
             }
             for id in ids { #expect(try await Tag.find(id, on: store.db) != nil) }
-            let transactions = await store.writeGate.transactions
-            let writes = await store.writeGate.writes
-            #expect(writes >= 55)
-            #expect(transactions < writes, "concurrent writers should have shared transactions")
+            #expect(await store.writeGate.writes == 55)
+
+            // When nothing fails, concurrent writers share transactions.
+            let before = await store.writeGate.transactions
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for i in 0..<40 {
+                    group.addTask { try await store.write(repeatable: repeatable) { db in try await Tag(name: "more-\(i)").create(on: db) } }
+                }
+                try await group.waitForAll()
+            }
+            #expect(await store.writeGate.writes == 95)
+            #expect(await store.writeGate.transactions - before < 40, "concurrent writers should have shared transactions")
         }
     }
 

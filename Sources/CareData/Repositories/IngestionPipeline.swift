@@ -28,11 +28,15 @@ public struct IngestionPipeline: Sendable {
         do {
             // Optimistic: most messages are new, so the first attempt lets the unique index on the dedupe key
             // catch a repeat instead of looking for one first (one statement less in the serialized writer).
-            stored = try await store.write { db in try await Self.store(message, now: now, lookForRepeat: false, on: db) }
+            stored = try await store.write(repeatable: true) { db in
+                try await Self.store(message, now: now, lookForRepeat: false, on: db)
+            }
         } catch where error.isUniqueViolation {
             // A repeat delivery (or two deliveries racing, or two new identities at once); everything of the first
             // attempt was rolled back, and this one finds the rows that were there first.
-            stored = try await store.write { db in try await Self.store(message, now: now, lookForRepeat: true, on: db) }
+            stored = try await store.write(repeatable: true) { db in
+                try await Self.store(message, now: now, lookForRepeat: true, on: db)
+            }
         }
         let (ingested, conversation) = stored
         let outcome = ingested.result
@@ -66,7 +70,17 @@ public struct IngestionPipeline: Sendable {
         }
         let customerId: Int
         var identityId: Int?
-        if let sender = m.sender {
+        // The most common message of all: a known sender on a chat-like channel. One statement finds both the
+        // sender and their open conversation.
+        var openConversation: ConversationState?
+        var lookedForOpenConversation = false
+        if let sender = m.sender, explicitConversation == nil, m.threadHints.isEmpty, m.channel.continuesOpenConversation,
+           let known = try await knownSenderAndOpenConversation(sender, channel: m.channel, sql: sql) {
+            identityId = known.identityId
+            customerId = known.customerId
+            openConversation = known.conversation
+            lookedForOpenConversation = true
+        } else if let sender = m.sender {
             let identity = try await resolveIdentity(sender, name: m.senderName, now: now, on: db)
             identityId = identity.id
             customerId = identity.customerId
@@ -94,7 +108,7 @@ public struct IngestionPipeline: Sendable {
         }
 
         // 3. Which conversation: named, threaded by hints, the open one on this channel, or a new one.
-        var conversation = explicitConversation
+        var conversation = explicitConversation ?? openConversation
         if conversation == nil, !m.threadHints.isEmpty {
             let hints = Array(m.threadHints.prefix(50))
             conversation = try await ConversationState.load(sql, where: SQLQueryString("""
@@ -104,7 +118,7 @@ public struct IngestionPipeline: Sendable {
                     ORDER BY m.created_at DESC LIMIT 1)
                 """))
         }
-        if conversation == nil, m.channel.continuesOpenConversation {
+        if conversation == nil, m.channel.continuesOpenConversation, !lookedForOpenConversation {
             let active = [ConversationStatus.open.rawValue, ConversationStatus.pending.rawValue]
             conversation = try await ConversationState.load(sql, where: SQLQueryString("""
                 customer_id = \(bind: customerId) AND channel = \(bind: m.channel.rawValue) AND status IN (\(binds: active))
@@ -173,6 +187,25 @@ public struct IngestionPipeline: Sendable {
         return (Ingested(result: result, message: msg), conv)
     }
 
+    /// The identity and customer of a known address, with the customer's most recent open or pending
+    /// conversation on `channel` (nil if none); nil if the address is new.
+    static func knownSenderAndOpenConversation(_ address: IdentityAddress, channel: Channel, sql: any SQLDatabase) async throws
+        -> (identityId: Int, customerId: Int, conversation: ConversationState?)? {
+        let active = [ConversationStatus.open.rawValue, ConversationStatus.pending.rawValue]
+        guard let row = try await sql.raw("""
+            SELECT i.id AS identity_id, i.customer_id AS identity_customer_id, \(unsafeRaw: ConversationState.columns("c"))
+            FROM identities i LEFT JOIN conversations c ON c.id = (
+                SELECT o.id FROM conversations o
+                WHERE o.customer_id = i.customer_id AND o.channel = \(bind: channel.rawValue) AND o.status IN (\(binds: active))
+                ORDER BY o.last_message_at DESC LIMIT 1)
+            WHERE i.kind = \(bind: address.kind.rawValue) AND i.address = \(bind: address.address)
+            LIMIT 1
+            """).first() else { return nil }
+        let conversation = try row.decode(column: "id", as: Int?.self) == nil ? nil : try ConversationState(row: row)
+        return (try row.decode(column: "identity_id", as: Int.self), try row.decode(column: "identity_customer_id", as: Int.self),
+                conversation)
+    }
+
     /// Finds the customer behind an address, creating customer and identity on first contact.
     static func resolveIdentity(_ address: IdentityAddress, name: String?, now: Date,
                                 on db: any Database) async throws -> (id: Int, customerId: Int) {
@@ -231,11 +264,16 @@ struct ConversationState: Sendable {
         messageCount = try row.decode(column: "message_count", as: Int.self)
     }
 
+    /// The columns `init(row:)` reads, of the table aliased `table`.
+    static func columns(_ table: String) -> String {
+        ["id", "customer_id", "team_id", "assignee_id", "status", "last_message_at", "waiting_since", "message_count"]
+            .map { "\(table).\($0) AS \($0)" }.joined(separator: ", ")
+    }
+
     static func load(_ sql: any SQLDatabase, where condition: SQLQueryString, orderBy: String? = nil) async throws -> ConversationState? {
         let order: SQLQueryString = orderBy.map { " ORDER BY \(unsafeRaw: $0)" } ?? ""
         let row = try await sql.raw("""
-            SELECT id, customer_id, team_id, assignee_id, status, last_message_at, waiting_since, message_count
-            FROM conversations WHERE \(condition)\(order) LIMIT 1
+            SELECT \(unsafeRaw: columns("conversations")) FROM conversations WHERE \(condition)\(order) LIMIT 1
             """).first()
         return try row.map(ConversationState.init(row:))
     }

@@ -20,11 +20,16 @@ final class CareMetrics: Sendable {
         outboxFailed = registry.makeCounter(name: "caredesk_outbox_failures_total")
     }
 
-    func render(websocketClients: Int) -> String {
+    func render(websocketClients: Int, sqliteCommits: (transactions: Int, writes: Int)?) -> String {
         var buffer = [UInt8]()
         registry.emit(into: &buffer)
         var text = String(decoding: buffer, as: UTF8.self)
         text += "# TYPE caredesk_websocket_clients gauge\ncaredesk_websocket_clients \(websocketClients)\n"
+        if let sqliteCommits {
+            // Writes per transaction show how much the group commit of SQLite writers saves (see WriteGate).
+            text += "# TYPE caredesk_sqlite_transactions_total counter\ncaredesk_sqlite_transactions_total \(sqliteCommits.transactions)\n"
+            text += "# TYPE caredesk_sqlite_writes_total counter\ncaredesk_sqlite_writes_total \(sqliteCommits.writes)\n"
+        }
         return text
     }
 }
