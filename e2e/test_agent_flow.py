@@ -1,5 +1,6 @@
-"""Browser test: an agent signs in, opens a conversation, replies, and sees a message created
-through the REST API appear live (WebSocket) without the page reloading.
+"""Browser tests: an agent signs in, opens a conversation, replies, and sees a message created
+through the REST API appear live (WebSocket) without the page reloading; and works a conversation
+with the keyboard shortcuts alone.
 
 Needs a running CareDesk (CAREDESK_E2E_URL), an API token (CAREDESK_E2E_TOKEN) and an agent
 account (CAREDESK_E2E_EMAIL / CAREDESK_E2E_PASSWORD); .ci/run provides all four.
@@ -15,7 +16,10 @@ from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.select import Select
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -94,3 +98,62 @@ def test_agent_replies_and_sees_api_message_live(browser):
     elapsed = time.monotonic() - started
     assert browser.execute_script("return window.__noReload === true;"), "the page reloaded"
     assert elapsed < 2.0, f"live update took {elapsed:.2f}s"
+
+
+def press(driver, key):
+    """A key press on the page itself (not in a field), as an agent uses the shortcuts."""
+    ActionChains(driver).send_keys(key).perform()
+
+
+def active_id(driver):
+    return driver.switch_to.active_element.get_attribute("id")
+
+
+def test_keyboard_shortcuts(browser):
+    marker = uuid.uuid4().hex[:8]
+    status, created = api("POST", "/messages", {
+        "direction": "inbound", "text": f"Trebam pomoć s računom ({marker})",
+        "from": {"kind": "email", "address": f"keys-{marker}@example.hr", "name": "Test Tipkovnica"},
+        "subject": f"Shortcuts {marker}",
+    })
+    assert status == 201
+    conversation_url = f"{BASE}/conversations/{created['conversationId']}"
+    sign_in(browser)
+    browser.get(conversation_url)
+    wait = WebDriverWait(browser, 10, ignored_exceptions=(StaleElementReferenceException,))
+    wait.until(EC.presence_of_element_located((By.ID, "thread")))
+
+    # n: the note composer opens with the cursor in it; Ctrl+Enter sends; Escape leaves the field.
+    press(browser, "n")
+    wait.until(lambda d: active_id(d) == "note-body")
+    assert browser.find_element(By.ID, "note-form").is_displayed()
+    browser.switch_to.active_element.send_keys(f"Internal {marker}-note")
+    ActionChains(browser).key_down(Keys.CONTROL).send_keys(Keys.ENTER).key_up(Keys.CONTROL).perform()
+    wait.until(lambda d: f"{marker}-note" in d.find_element(By.ID, "thread").text)
+    browser.switch_to.active_element.send_keys(Keys.ESCAPE)
+
+    # r: back to the reply composer.
+    press(browser, "r")
+    wait.until(lambda d: active_id(d) == "reply-body")
+    browser.switch_to.active_element.send_keys(Keys.ESCAPE)
+
+    # m: assign to me; the button disappears once the conversation is mine.
+    press(browser, "m")
+    wait.until(lambda d: not d.find_elements(By.ID, "assign-me-form"))
+    # The details panel refreshes live, so read it through the wait (which retries a replaced element).
+    wait.until(lambda d: "Eleni" in Select(d.find_element(By.ID, "p-assignee")).first_selected_option.text)
+
+    # x: resolve.
+    press(browser, "x")
+    wait.until(lambda d: not d.find_elements(By.ID, "resolve-form"))
+    wait.until(lambda d: Select(d.find_element(By.ID, "p-status")).first_selected_option.get_attribute("value") == "resolved")
+
+    # /: the search field.
+    press(browser, "/")
+    wait.until(lambda d: active_id(d) == "top-q")
+    browser.switch_to.active_element.send_keys(Keys.ESCAPE)
+
+    # j: the next conversation of the inbox.
+    press(browser, "j")
+    wait.until(lambda d: d.current_url.rstrip("/") != conversation_url)
+    assert "/conversations/" in browser.current_url or "/inbox" in browser.current_url
