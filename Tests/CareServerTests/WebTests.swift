@@ -273,6 +273,11 @@ struct WebTests {
             #expect(try await store.search.search("zelim", for: try f.viewer(f.agentB, store)).messages.count == 2)
             #expect(try await store.search.search("djuric OR \"x", for: eleni).customers.isEmpty) // operators are inert
             #expect(try await store.search.search("duric", for: eleni).customers.count == 1)
+            // The words of a customer's notes find the customer too.
+            _ = try await store.customers.update(greek.customerId, name: nil, language: nil, attributes: nil,
+                                                 notes: .some("Προτιμά τηλεφωνική επικοινωνία"), by: eleni)
+            #expect(try await store.search.search("τηλεφωνικη", for: eleni).customers.map(\.id) == [greek.customerId])
+            #expect(try await store.search.search("ΠΑΠΑΔΟΠΟΥΛΟΣ", for: eleni).customers.count == 1)
             let s = try await signIn(app, email: f.agentA.email)
             let page = try await app.testing().sendRequest(.GET, "/search?q=%CE%B3%CE%B9%CF%89%CF%81%CE%B3%CE%BF%CF%82", headers: s.headers)
             #expect(page.body.string.contains("Γιώργος Παπαδόπουλος"))

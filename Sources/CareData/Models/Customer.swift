@@ -27,9 +27,15 @@ public final class Customer: Model, @unchecked Sendable {
         self.language = language
         self.attributesJSON = Customer.encode(attributes)
         self.notes = notes
-        self.searchText = SearchFolding.fold(name)
+        self.searchText = ""
         self.createdAt = now
         self.updatedAt = now
+        refreshSearchText(addresses: [])
+    }
+
+    /// Search finds a customer by name, by any of their addresses and by the words of their notes.
+    func refreshSearchText(addresses: [String]) {
+        searchText = SearchFolding.fold(([name] + addresses + [notes ?? ""]).joined(separator: " "))
     }
 
     public var attributes: [String: String] {

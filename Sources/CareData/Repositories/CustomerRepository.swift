@@ -43,7 +43,7 @@ public struct CustomerRepository: Sendable {
             for address in identities {
                 try await Self.attach(address, to: c, now: now, on: db)
             }
-            c.searchText = SearchFolding.fold(([name] + identities.map(\.address)).joined(separator: " "))
+            c.refreshSearchText(addresses: identities.map(\.address))
             try await c.save(on: db)
             return try c.requireID()
         }
@@ -63,7 +63,7 @@ public struct CustomerRepository: Sendable {
             if let language { c.language = language?.rawValue }
             if let attributes { c.attributes = attributes }
             if let notes { c.notes = notes }
-            c.searchText = SearchFolding.fold(([c.name] + c.identities.map(\.address)).joined(separator: " "))
+            c.refreshSearchText(addresses: c.identities.map(\.address))
             c.updatedAt = now
             try await c.save(on: db)
         }
@@ -77,7 +77,7 @@ public struct CustomerRepository: Sendable {
             guard let c = try await Customer.query(on: db).filter(\.$id == customerId).with(\.$identities).first(),
                   c.mergedIntoId == nil else { throw CareError.notFound("customer", id: customerId) }
             let identity = try await Self.attach(address, to: c, now: now, on: db)
-            c.searchText = SearchFolding.fold(([c.name] + c.identities.map(\.address) + [address.address]).joined(separator: " "))
+            c.refreshSearchText(addresses: c.identities.map(\.address) + [address.address])
             try await c.save(on: db)
             return identity
         }
@@ -120,7 +120,7 @@ public struct CustomerRepository: Sendable {
             if survivor.language == nil { survivor.language = source.language }
             let notes = [survivor.notes, source.notes].compactMap { $0?.nonEmpty }
             survivor.notes = notes.isEmpty ? nil : notes.joined(separator: "\n\n")
-            survivor.searchText = SearchFolding.fold(([survivor.name] + (survivor.identities + source.identities).map(\.address)).joined(separator: " "))
+            survivor.refreshSearchText(addresses: (survivor.identities + source.identities).map(\.address))
             survivor.updatedAt = now
             try await survivor.save(on: db)
             source.mergedIntoId = survivorId

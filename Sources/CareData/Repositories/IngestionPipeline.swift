@@ -217,7 +217,7 @@ public struct IngestionPipeline: Sendable {
         }
         let displayName = name?.trimmingCharacters(in: .whitespacesAndNewlines).nonEmpty ?? address.address
         let customer = Customer(name: String(displayName.prefix(200)), language: nil, now: now)
-        customer.searchText = SearchFolding.fold("\(customer.name) \(address.address)")
+        customer.refreshSearchText(addresses: [address.address])
         try await customer.create(on: db)
         let identity = Identity(customerId: try customer.requireID(), address: address, now: now)
         try await identity.create(on: db)
