@@ -191,8 +191,9 @@ public enum AddressParser {
         return tokens
     }
 
-    /// Index after the comment starting at `i` (nested comments, escapes; end of input ends it).
-    private static func skipComment(_ u: [Unicode.Scalar], _ start: Int) -> Int {
+    /// Index after the RFC 5322 comment starting at `start` (nested comments, escapes; end of input ends it).
+    /// Also used for comments in Content-Type parameters.
+    static func skipComment(_ u: [Unicode.Scalar], _ start: Int) -> Int {
         var depth = 0
         var i = start
         while i < u.count {

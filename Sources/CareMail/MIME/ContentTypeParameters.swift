@@ -77,17 +77,7 @@ struct ParameterScanner {
             if u[i] == " " || u[i] == "\t" || u[i] == "\r" || u[i] == "\n" {
                 i += 1
             } else if u[i] == "(" {
-                var depth = 0
-                while i < u.count {
-                    if u[i] == "\\" {
-                        i += 2
-                        continue
-                    }
-                    if u[i] == "(" { depth += 1 }
-                    if u[i] == ")" { depth -= 1 }
-                    i += 1
-                    if depth == 0 { break }
-                }
+                i = AddressParser.skipComment(u, i)
             } else {
                 return
             }
