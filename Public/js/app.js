@@ -19,7 +19,6 @@ function connect() {
     retryDelay = 500;
     statusEl?.classList.add("online");
     if (statusEl) statusEl.textContent = statusEl.dataset.online;
-    announceViewing();
     // Whatever happened while we were away: fetch the current state once.
     refreshAll();
   });
@@ -120,6 +119,8 @@ if (conversationId) {
 
 // --- events ------------------------------------------------------------------
 function onEvent(ev) {
+  // The server listens from its "ready" frame on; anything sent earlier could be lost.
+  if (ev.kind === "ready") { announceViewing(); return; }
   if (ev.kind === "viewing" || ev.kind === "typing" || ev.kind === "left") {
     if (ev.conversationId !== conversationId || ev.agentId === me) return;
     if (ev.kind === "left") { viewers.delete(ev.agentId); renderPresence(); return; }

@@ -11,10 +11,22 @@ import VaporTesting
 final class Inbox: @unchecked Sendable {
     private let lock = NSLock()
     private var events: [CareEvent] = []
+    private var ready = false
 
     func add(_ text: String) {
+        if text == LiveHub.readyFrame { lock.withLock { ready = true } }
         guard let e = try? JSONDecoder().decode(CareEvent.self, from: Data(text.utf8)) else { return }
         lock.withLock { events.append(e) }
+    }
+
+    /// Waits for the server's "ready" frame, after which nothing the client sends is lost.
+    func waitReady(seconds: Double = 5) async -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if lock.withLock({ ready }) { return true }
+            try? await Task.sleep(nanoseconds: 10_000_000)
+        }
+        return lock.withLock { ready }
     }
 
     var all: [CareEvent] { lock.withLock { events } }
@@ -81,8 +93,9 @@ struct RealtimeTests {
             let r = try await app.care.store.ingestion.ingest(InboundMessage(channel: .chat, sender: IdentityAddress(kind: .chatVisitor, address: "v10"), text: "hi"))
             let (eleniSocket, eleni) = try await openSocket(port: port, session: try await signIn(app, email: f.agentA.email))
             let (sofiaSocket, sofia) = try await openSocket(port: port, session: try await signIn(app, email: f.supervisor.email))
-            // The client sees the upgrade a moment before the server has registered the socket.
-            for _ in 0..<500 where app.care.hub.connectedCount < 2 { try await Task.sleep(nanoseconds: 10_000_000) }
+            // The client sees the upgrade a moment before the server listens; "ready" says it does.
+            #expect(await eleni.waitReady())
+            #expect(await sofia.waitReady())
             try await sofiaSocket.send("{\"type\":\"viewing\",\"conversationId\":\(r.conversationId)}")
             try await sofiaSocket.send("{\"type\":\"typing\",\"conversationId\":\(r.conversationId)}")
             // Generous waits: other suites run in parallel and load the machine; these test delivery, not speed.

@@ -82,5 +82,11 @@ public final class LiveHub: @unchecked Sendable {
                                              teamId: conversation.$team.id, assigneeId: conversation.$assignee.id,
                                              agentId: viewer.agentId, agentName: viewer.name))
         }
+        // Frames the browser sends before this point are lost (no handler yet), so it announces itself only
+        // after this frame.
+        socket.send(Self.readyFrame)
     }
+
+    /// The first frame on every socket: the server now listens to what the client sends.
+    static let readyFrame = #"{"kind":"ready"}"#
 }
