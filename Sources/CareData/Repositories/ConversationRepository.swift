@@ -5,7 +5,8 @@ import SQLKit
 
 /// Which conversations an inbox list shows.
 public struct InboxFilter: Sendable, Equatable {
-    public enum Assignee: Sendable, Equatable { case any, me, unassigned, agent(Int) }
+    /// `assigned`: to anyone at all.
+    public enum Assignee: Sendable, Equatable { case any, me, unassigned, assigned, agent(Int) }
     public enum Sort: String, Sendable, CaseIterable { case recent, oldest, priority }
 
     public var assignee: Assignee = .any
@@ -119,6 +120,7 @@ public struct ConversationRepository: Sendable {
         case .any: break
         case .me: q = q.filter(\.$assignee.$id == viewer.agentId)
         case .unassigned: q = q.filter(\.$assignee.$id == nil)
+        case .assigned: q = q.filter(\.$assignee.$id != nil)
         case .agent(let id): q = q.filter(\.$assignee.$id == id)
         }
         if let teamId = f.teamId { q = q.filter(\.$team.$id == teamId) }

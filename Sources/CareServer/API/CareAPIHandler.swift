@@ -149,50 +149,17 @@ struct CareAPIHandler: APIProtocol {
                 guard let normalized = Tagging.normalize(tag) else { return empty }
                 filter.tag = normalized
             }
-            var onlyAssigned = false
             switch (query.assigneeId, query.unassigned) {
             case (.some, true?): return empty  // "assigned to X" and "unassigned" never both hold
             case (let id?, _): filter.assignee = .agent(id.dbID)
             case (nil, true?): filter.assignee = .unassigned
-            case (nil, false?): onlyAssigned = true
+            case (nil, false?): filter.assignee = .assigned
             case (nil, nil): filter.assignee = .any
             }
-
-            let conversations = req.store.conversations
-            let (items, next) = try await Self.collect(
-                limit: limit, cursor: query.cursor,
-                keep: { (c: Conversation) in !onlyAssigned || c.$assignee.id != nil },
-                cursorOf: { KeysetCursor(rank: $0.priorityRank, date: $0.lastMessageAt, id: $0.id ?? 0).encoded },
-                fetch: { cursor in
-                    let page = try await conversations.list(filter, for: viewer, cursor: cursor, limit: limit)
-                    return (page.items, page.nextCursor)
-                })
+            let page = try await req.store.conversations.list(filter, for: viewer, cursor: query.cursor, limit: limit)
+            let (items, next) = (page.items, page.nextCursor)
             let body = Components.Schemas.ConversationPage(data: try items.map(Components.Schemas.Conversation.init), nextCursor: next)
             return .ok(.init(body: .json(body)))
-        }
-    }
-
-    /// Fills a page of up to `limit` items that pass `keep` from the repository's pages, for filters the repository
-    /// cannot apply itself; the cursor is the keyset of the last item returned, so pages never overlap or skip.
-    /// A cursor that does not advance is an error, never an endless loop.
-    static func collect<T>(limit: Int, cursor: String?, keep: (T) -> Bool, cursorOf: (T) -> String,
-                           fetch: (String?) async throws -> ([T], String?)) async throws -> ([T], String?) {
-        var result: [T] = []
-        var cursor = cursor
-        while true {
-            let (items, next) = try await fetch(cursor)
-            if let next, next == cursor {
-                throw Abort(.internalServerError, reason: "A list cursor did not advance past \(next).")
-            }
-            for (index, item) in items.enumerated() where keep(item) {
-                result.append(item)
-                if result.count == limit {
-                    let more = index < items.count - 1 || next != nil
-                    return (result, more ? cursorOf(item) : nil)
-                }
-            }
-            guard let next else { return (result, nil) }
-            cursor = next
         }
     }
 
