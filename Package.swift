@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.5.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.0.0"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         .executableTarget(
@@ -70,8 +71,26 @@ let package = Package(
         ),
         .target(name: "CareCore", swiftSettings: strict),
         // MIME parsing/building (and later SMTP/IMAP): pure protocol code, Foundation + CareCore.
-        .target(name: "CareMail", dependencies: ["CareCore"], swiftSettings: strict),
-        .testTarget(name: "CareMailTests", dependencies: ["CareMail", "CareCore"], swiftSettings: strict),
+        .target(
+            name: "CareMail",
+            dependencies: [
+                "CareCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CareMailTests",
+            dependencies: [
+                "CareMail", "CareCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(name: "CareCoreTests", dependencies: ["CareCore"], swiftSettings: strict),
         .testTarget(
             name: "CareServerTests",
