@@ -70,7 +70,8 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(name: "CareCore", swiftSettings: strict),
-        // MIME parsing/building (and later SMTP/IMAP): pure protocol code, Foundation + CareCore.
+        // Mail protocols (MIME parsing/building, SMTP receiver; later IMAP, SMTP client): pure protocol code on
+        // Foundation and SwiftNIO, knowing nothing about conversations.
         .target(
             name: "CareMail",
             dependencies: [
