@@ -75,7 +75,6 @@ let package = Package(
         .target(
             name: "CareMail",
             dependencies: [
-                "CareCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -1,3 +1,4 @@
+import CareCore
 import Foundation
 import Testing
 @testable import CareMail
@@ -80,7 +81,7 @@ struct FuzzTests {
             let attachmentBytes = mail.attachments.reduce(0) { $0 + $1.size }
             #expect(attachmentBytes <= bytes.count * 2 + 16)
             _ = QuotedHistory.split(mail.text)
-            _ = mail.sanitizedHTML
+            _ = mail.readableText(htmlToText: HTMLSanitizer.plainText(fromHTML:))
         }
     }
 

@@ -1,4 +1,3 @@
-import CareCore
 import Foundation
 
 /// Recognises mail that a machine sent on someone's behalf (out-of-office and vacation
@@ -59,10 +58,10 @@ public enum AutoReplyDetection {
         "nisam u uredu", "automatski odgovor",
         // German, common in the region's mail
         "abwesenheitsnotiz", "automatische antwort",
-    ].map(SearchFolding.fold)  // folded like the subject (ς → σ, accents removed)
+    ].map(PhraseFolding.fold)  // folded like the subject (ς → σ, accents removed)
 
     static func outOfOfficePhrase(in subject: String) -> String? {
-        let folded = SearchFolding.fold(subject.replacingOccurrences(of: "-", with: " "))
+        let folded = PhraseFolding.fold(subject.replacingOccurrences(of: "-", with: " "))
         return subjectPhrases.first { folded.hasPrefix($0) }
     }
 }

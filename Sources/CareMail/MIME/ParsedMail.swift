@@ -1,4 +1,3 @@
-import CareCore
 import Foundation
 
 /// A file (or an inline image, or an attached message) carried by a message.
@@ -52,10 +51,11 @@ public struct ParsedMail: Sendable {
     public var inReplyTo: [String]
     public var references: [String]
 
-    /// The plain-text body (LF line breaks): the text/plain parts meant to be read, or, when
-    /// there are none, text made from the HTML. Empty when the message has no text at all.
+    /// The plain-text body (LF line breaks): the text/plain parts meant to be read. Empty when the
+    /// message has none (HTML-only mail: see `readableText(htmlToText:)`).
     public var text: String
-    /// The HTML body exactly as sent (not sanitized: see `sanitizedHTML`), nil if none.
+    /// The HTML body exactly as sent, nil if none. Not sanitized: whoever shows it sanitizes it (the
+    /// ingestion pipeline does, with CareCore's allowlist).
     public var html: String?
     /// Every part that is not the text or HTML body, in order.
     public var attachments: [MailAttachment]
@@ -110,11 +110,7 @@ public struct ParsedMail: Sendable {
         collector.walk(root, path: "message")
         let plain = collector.texts.joined(separator: "\n")
         html = collector.htmls.isEmpty ? nil : collector.htmls.joined(separator: "\n")
-        if plain.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, let html {
-            text = HTMLSanitizer.plainText(fromHTML: html)
-        } else {
-            text = plain
-        }
+        text = plain
         attachments = collector.attachments
         attachedMessages = collector.messages
         self.problems = problems + collector.problems
@@ -123,8 +119,12 @@ public struct ParsedMail: Sendable {
         bounce = BounceReport.detect(root, from: from, subject: subject)
     }
 
-    /// The HTML body through CareCore's allowlist sanitizer, safe to show.
-    public var sanitizedHTML: String? { html.map(HTMLSanitizer.sanitize) }
+    /// The text a person reads: the plain body, or, for HTML-only mail, the HTML made into text by
+    /// `htmlToText` (the caller's HTML tools: CareMail stays protocol code).
+    public func readableText(htmlToText: (String) -> String) -> String {
+        guard text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, let html else { return text }
+        return htmlToText(html)
+    }
 
     /// Ids this message may be a reply to, most relevant first: In-Reply-To, then References
     /// from the newest (last) to the oldest. Without duplicates.
@@ -132,9 +132,6 @@ public struct ParsedMail: Sendable {
         var seen = Set<String>()
         return (inReplyTo + references.reversed()).filter { seen.insert($0).inserted }
     }
-
-    /// The text body split into the new part and the quoted history.
-    public var quotedHistory: QuotedHistory.Split { QuotedHistory.split(text) }
 }
 
 /// Walks a MIME tree and sorts its leaves into body text, HTML and attachments.

@@ -1,4 +1,3 @@
-import CareCore
 import Foundation
 
 /// Splits the plain text of a reply into what the sender wrote now and the quoted history
@@ -111,7 +110,7 @@ public enum QuotedHistory {
 
     private static func isOriginalMessageSeparator(_ line: String) -> Bool {
         guard line.hasPrefix("---") || line.hasPrefix("___") else { return false }
-        let core = SearchFolding.fold(line.trimmingCharacters(in: CharacterSet(charactersIn: "-_ ")))
+        let core = PhraseFolding.fold(line.trimmingCharacters(in: CharacterSet(charactersIn: "-_ ")))
         return ["original message", "αρχικο μηνυμα", "izvorna poruka", "originalna poruka", "ursprungliche nachricht"]
             .contains(core)
     }
@@ -119,11 +118,11 @@ public enum QuotedHistory {
     private static let forwardMarkers = [
         "forwarded message", "begin forwarded message", "proslijeđena poruka", "prosljeđena poruka",
         "προωθημένο μήνυμα", "weitergeleitete nachricht",
-    ].map(SearchFolding.fold)
+    ].map(PhraseFolding.fold)
 
     private static func isForwardMarker(_ line: String) -> Bool {
         guard line.count <= 80 else { return false }
-        let folded = SearchFolding.fold(line)
+        let folded = PhraseFolding.fold(line)
         return forwardMarkers.contains { folded.contains($0) }
     }
 
