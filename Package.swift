@@ -65,6 +65,7 @@ let package = Package(
             dependencies: [
                 "CareCore",
                 .product(name: "FluentKit", package: "fluent-kit"),
+                .product(name: "FluentSQL", package: "fluent-kit"),
                 .product(name: "SQLKit", package: "sql-kit"),
             ],
             swiftSettings: strict

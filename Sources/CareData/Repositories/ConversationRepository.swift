@@ -1,5 +1,6 @@
 import CareCore
 import FluentKit
+import FluentSQL
 import Foundation
 import SQLKit
 
@@ -131,14 +132,7 @@ public struct ConversationRepository: Sendable {
                 .join(Tag.self, on: \ConversationTag.$tag.$id == \Tag.$id)
                 .filter(Tag.self, \.$name == tag)
         }
-        if !viewer.role.seesAllConversations {
-            let me = viewer.agentId
-            let teams = viewer.teamIds
-            q = q.group(.or) { g in
-                g.filter(\.$team.$id == nil).filter(\.$assignee.$id == me)
-                if !teams.isEmpty { g.filter(\.$team.$id ~~ teams) }
-            }
-        }
+        if !viewer.role.seesAllConversations { q = q.filter(.sql(embed: Self.visibility(viewer))) }
         return q
     }
 
@@ -185,11 +179,12 @@ public struct ConversationRepository: Sendable {
         return counts
     }
 
-    /// The visibility rule of `apply` as SQL, for the queries Fluent cannot express.
+    /// Which conversations a viewer may see (`Viewer.canSee` in SQL), for the lists and the counts alike.
     static func visibility(_ viewer: Viewer) -> SQLQueryString {
         if viewer.role.seesAllConversations { return "1 = 1" }
-        if viewer.teamIds.isEmpty { return "(team_id IS NULL OR assignee_id = \(bind: viewer.agentId))" }
-        return "(team_id IS NULL OR assignee_id = \(bind: viewer.agentId) OR team_id IN (\(binds: viewer.teamIds)))"
+        let mine: SQLQueryString = "conversations.team_id IS NULL OR conversations.assignee_id = \(bind: viewer.agentId)"
+        if viewer.teamIds.isEmpty { return "(\(mine))" }
+        return "(\(mine) OR conversations.team_id IN (\(binds: viewer.teamIds)))"
     }
 
     public func thread(of conversationId: Int, after: Int? = nil, limit: Int = 1000) async throws -> [Message] {

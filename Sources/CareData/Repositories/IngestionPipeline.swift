@@ -147,7 +147,8 @@ public struct IngestionPipeline: Sendable {
         msg.dedupeKey = dedupeKey
         msg.text = m.text
         msg.html = m.html.map(HTMLSanitizer.sanitize)
-        msg.attachmentsJSON = (try? String(decoding: JSONEncoder().encode(m.attachments), as: UTF8.self)) ?? "[]"
+        msg.attachmentsJSON = m.attachments.isEmpty ? "[]"
+            : (try? String(decoding: JSONEncoder().encode(m.attachments), as: UTF8.self)) ?? "[]"
         msg.deliveryStatusRaw = DeliveryStatus.none.rawValue
         msg.searchText = String(SearchFolding.fold(m.text).prefix(searchTextLimit))
         msg.createdAt = m.receivedAt.map { min($0.roundedToMilliseconds, now) } ?? now
