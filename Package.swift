@@ -36,7 +36,7 @@ let package = Package(
         .target(
             name: "CareServer",
             dependencies: [
-                "CareCore", "CareData", "CareAPI",
+                "CareCore", "CareData", "CareAPI", "CareMail",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
@@ -71,7 +71,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(name: "CareCore", swiftSettings: strict),
-        // Mail protocols (MIME parsing/building, SMTP receiver; later IMAP, SMTP client): pure protocol code on
+        // Mail protocols (MIME parsing/building, SMTP receiver and client, IMAP client): pure protocol code on
         // Foundation and SwiftNIO, knowing nothing about conversations.
         .target(
             name: "CareMail",
@@ -96,7 +96,7 @@ let package = Package(
         .testTarget(
             name: "CareServerTests",
             dependencies: [
-                "CareServer", "CareData", "CareCore",
+                "CareServer", "CareData", "CareCore", "CareMail",
                 .product(name: "VaporTesting", package: "vapor"),
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
                 .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),

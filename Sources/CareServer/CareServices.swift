@@ -13,9 +13,17 @@ public final class CareServices: Sendable {
     let signInLimiter: SignInLimiter
     let metrics: CareMetrics
     let tokenCache = APITokenCache()
+    /// Raw e-mails, attachments and inline images, by content.
+    public let blobs: BlobStore
+    /// Seals secrets kept in the database (IMAP passwords).
+    let secrets: SecretBox
+    let email: EmailChannel
 
     init(config: CareConfig, store: CareStore, bus: any EventBus, translator: Translator, hub: LiveHub,
-         signInLimiter: SignInLimiter, metrics: CareMetrics) {
+         signInLimiter: SignInLimiter, metrics: CareMetrics, blobs: BlobStore, secrets: SecretBox, email: EmailChannel) {
+        self.blobs = blobs
+        self.secrets = secrets
+        self.email = email
         self.config = config
         self.store = store
         self.bus = bus

@@ -41,11 +41,17 @@ public func configure(_ app: Application, config: CareConfig, clock: any CareClo
     let store = CareStore(db: app.db, clock: clock, events: bus, writeGate: WriteGate())
     let translator = try Translator.load(from: app.directory.resourcesDirectory + "Locales")
     let metrics = CareMetrics()
+    let blobs = BlobStore(directory: (config.dataDirectory as NSString).appendingPathComponent("blobs"))
+    let secrets = try config.secretKey.map(SecretBox.init(passphrase:))
+        ?? SecretBox.keyFile((config.dataDirectory as NSString).appendingPathComponent("secret.key"))
+    let email = try EmailChannel(config: config, store: store, blobs: blobs, secrets: secrets, logger: app.logger)
     let services = CareServices(config: config, store: store, bus: bus, translator: translator,
                                 hub: LiveHub(bus: bus, store: store),
-                                signInLimiter: SignInLimiter(limit: config.signInAttemptsPerWindow), metrics: metrics)
+                                signInLimiter: SignInLimiter(limit: config.signInAttemptsPerWindow), metrics: metrics,
+                                blobs: blobs, secrets: secrets, email: email)
     app.storage[CareServicesKey.self] = services
     let worker = OutboxWorker(store: store, logger: app.logger, metrics: metrics)
+    if let transport = email.transport { worker.register(transport, for: .email) }
     app.storage[OutboxWorkerKey.self] = worker
 
     // Views
@@ -79,10 +85,19 @@ struct CareLifecycle: LifecycleHandler {
     func didBootAsync(_ app: Application) async throws {
         if let pg = app.care.bus as? PostgresEventBus { await pg.start() }
         app.care.hub.start()
-        if runWorker { app.outboxWorker.start() }
+        if runWorker {
+            app.outboxWorker.start()
+            app.care.email.poller.start()
+        }
+        if let receiver = app.care.email.receiver {
+            let port = try await receiver.start()
+            app.logger.notice("SMTP receiver listening on \(receiver.server.configuration.host):\(port)")
+        }
     }
 
     func shutdownAsync(_ app: Application) async {
+        await app.care.email.receiver?.stop()
+        app.care.email.poller.stop()
         app.outboxWorker.stop()
         await app.care.hub.shutdown()
         await app.care.bus.shutdown()

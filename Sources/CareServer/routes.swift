@@ -26,6 +26,7 @@ func routes(_ app: Application) throws {
     let signedIn = web.grouped(RequireSignIn(), CSRFProtection())
     InboxController.register(signedIn)
     ConversationController.register(signedIn)
+    MessageFilesController.register(signedIn)
     CustomerController.register(signedIn)
     SearchController.register(signedIn)
     ProfileController.register(signedIn)

@@ -81,6 +81,11 @@ func withCareApp(_ database: TestDatabase = .sqlite, clock: any CareClock = Syst
                  _ body: (Application, Fixtures) async throws -> Void) async throws {
     var drop: (@Sendable () async -> Void)?
     var config = extra ?? CareConfig(runWorker: false)
+    if config.dataDirectory == CareConfig().dataDirectory {
+        // Blobs and the key file of a test app never land in the repository.
+        config.dataDirectory = NSTemporaryDirectory() + "caredesk-test-\(UUID().uuidString)"
+    }
+    if config.secretKey == nil { config.secretKey = "test secret" }
     switch database {
     case .sqlite:
         config.database = .sqliteMemory

@@ -48,6 +48,8 @@ public enum ConversationEventKind: String, Codable, CaseIterable, Sendable {
     case created, assigned, unassigned, teamChanged = "team_changed", statusChanged = "status_changed"
     case priorityChanged = "priority_changed", kindChanged = "kind_changed", tagsChanged = "tags_changed"
     case merged, subjectChanged = "subject_changed"
+    /// A reply could not be delivered (e.g. an e-mail bounce); detail: recipient, status, diagnostic, message.
+    case deliveryFailed = "delivery_failed"
 }
 
 public enum Tagging {

@@ -6,14 +6,22 @@ public struct InboundMessage: Sendable {
         public var filename: String
         public var contentType: String
         public var size: Int
-        /// Where the channel stored the bytes (content-addressed path), if it did.
+        /// Where the channel stored the bytes (content-addressed path), if it did; nil when it was not kept
+        /// (e.g. larger than the attachment limit).
         public var storageKey: String?
+        /// The e-mail Content-ID of an inline image, which the HTML refers to as `cid:...`.
+        public var contentId: String?
+        /// Shown in place in the HTML rather than listed as a file.
+        public var isInline: Bool?
 
-        public init(filename: String, contentType: String, size: Int, storageKey: String? = nil) {
+        public init(filename: String, contentType: String, size: Int, storageKey: String? = nil, contentId: String? = nil,
+                    isInline: Bool? = nil) {
             self.filename = filename
             self.contentType = contentType
             self.size = size
             self.storageKey = storageKey
+            self.contentId = contentId
+            self.isInline = isInline
         }
     }
 
@@ -33,6 +41,21 @@ public struct InboundMessage: Sendable {
     public var html: String?
     public var attachments: [Attachment]
     public var receivedAt: Date?
+    /// Conversations the channel says this message answers (our own Message-IDs in References, a `[#1234]` in an
+    /// e-mail subject). Tried after `threadHints`, and only ever a conversation of the same customer, so a
+    /// guessed or copied reference never puts a message into someone else's conversation.
+    public var conversationReferences: [Int] = []
+    /// The team a new conversation goes to (e.g. the team of the support address written to).
+    public var teamId: Int?
+    /// The support mailbox the message arrived at; replies leave from it.
+    public var mailboxId: Int?
+    /// What the channel could not read in the message (e.g. broken MIME); shown to the agent as a flag.
+    public var problems: [String] = []
+    /// Set for messages sent by a machine (auto-replies, out-of-office, bounces): why it is considered automatic.
+    /// Such messages are marked, never answered automatically, and do not reopen a finished conversation.
+    public var automaticReason: String?
+    /// Where the channel kept the message exactly as received (a key of the blob store), if it did.
+    public var rawStorageKey: String?
 
     public init(channel: Channel, sender: IdentityAddress?, senderName: String? = nil, externalId: String? = nil,
                 conversationId: Int? = nil, threadHints: [String] = [], subject: String? = nil, text: String,
@@ -62,6 +85,9 @@ public struct InboundMessage: Sendable {
         }
         if let externalId, externalId.isEmpty || externalId.count > 500 {
             throw .invalid(code: "message.invalid_external_id", "The external id must be 1 to 500 characters.", field: "externalId")
+        }
+        if conversationReferences.count > 50 || threadHints.count > 200 {
+            throw .invalid(code: "message.too_many_references", "A message may name at most 50 conversations.", field: "references")
         }
         if let subject, subject.count > 300 {
             throw .invalid(code: "conversation.subject_too_long", "A subject may have at most 300 characters.", field: "subject")

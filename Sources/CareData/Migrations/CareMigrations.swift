@@ -6,5 +6,6 @@ public enum CareMigrations {
         M0001_CreateCoreSchema(),
         M0002_CreateSearchIndexes(),
         M0003_AddIndexesForLargeInboxes(),
+        M0004_CreateMailChannel(),
     ]
 }

@@ -23,6 +23,8 @@ public final class Conversation: Model, @unchecked Sendable {
     /// When the customer started waiting for an answer; nil when the last word is ours.
     @OptionalField(key: "waiting_since") public var waitingSince: Date?
     @Field(key: "message_count") public var messageCount: Int
+    /// The support mailbox the conversation came in through; e-mail replies leave from it.
+    @OptionalField(key: "mailbox_id") public var mailboxId: Int?
     @Field(key: "created_at") public var createdAt: Date
     @Field(key: "updated_at") public var updatedAt: Date
 
@@ -88,8 +90,16 @@ public final class Message: Model, @unchecked Sendable {
     @OptionalField(key: "event_detail") public var eventDetail: String?
     @Field(key: "search_text") public var searchText: String
     @Field(key: "created_at") public var createdAt: Date
+    /// The message exactly as received, in the blob store (e-mail: the whole RFC 5322 message).
+    @OptionalField(key: "raw_key") public var rawKey: String?
+    /// What the channel could not read in the message, one problem per line; shown as a flag.
+    @OptionalField(key: "problems") public var problemsText: String?
+    /// Why the message is considered sent by a machine (auto-reply, bounce), or nil.
+    @OptionalField(key: "automatic_reason") public var automaticReason: String?
 
     public init() {}
+
+    public var problems: [String] { problemsText?.split(separator: "\n").map(String.init) ?? [] }
 
     static func agentDedupeKey(agentId: Int, externalId: String) -> String { "agent:\(agentId):\(externalId)" }
 

@@ -89,6 +89,17 @@ public struct ConversationRepository: Sendable {
         return c
     }
 
+    /// A message of a conversation the viewer may see; not found otherwise (as for the conversation itself).
+    public func message(_ id: Int, for viewer: Viewer) async throws -> Message {
+        guard let m = try await Message.find(id, on: store.db) else { throw CareError.notFound("message", id: id) }
+        do {
+            _ = try await find(m.$conversation.id, for: viewer)
+        } catch {
+            throw CareError.notFound("message", id: id)
+        }
+        return m
+    }
+
     public func list(_ filter: InboxFilter, for viewer: Viewer, cursor: String?, limit: Int) async throws -> Page<Conversation> {
         let after = try cursor.map { c throws(CareError) in try KeysetCursor.decode(c) }
         var q = Conversation.query(on: store.db)
@@ -395,6 +406,33 @@ public struct ConversationRepository: Sendable {
     }
 
     // MARK: Shared steps (inside a transaction)
+
+    /// Records that a reply did not reach the customer (an e-mail bounce): the reply shows "failed" and the thread
+    /// says why. `conversationId` must match the reply's conversation, so a forged report cannot touch other
+    /// threads. Returns false when there is no such reply.
+    @discardableResult
+    public func recordDeliveryFailure(messageId: Int, conversationId: Int, recipient: String, status: String,
+                                      diagnostic: String) async throws -> Bool {
+        let now = store.clock.now()
+        let conversation: Conversation? = try await store.write { db in
+            guard let m = try await Message.find(messageId, on: db), m.$conversation.id == conversationId,
+                  m.direction == .outbound, let c = try await Conversation.find(conversationId, on: db) else { return nil }
+            m.deliveryStatus = .failed
+            try await m.save(on: db)
+            try await Self.appendEvent(.deliveryFailed, to: c, actor: nil,
+                                       detail: ["recipient": String(recipient.prefix(320)), "status": String(status.prefix(20)),
+                                                "diagnostic": String(diagnostic.prefix(500)), "message": String(messageId)],
+                                       now: now, on: db)
+            c.updatedAt = now
+            try await c.save(on: db)
+            return c
+        }
+        guard let conversation else { return false }
+        await store.events.publish(CareEvent(kind: .conversationUpdated, conversationId: conversationId, messageId: messageId,
+                                             customerId: conversation.$customer.id, teamId: conversation.$team.id,
+                                             assigneeId: conversation.$assignee.id))
+        return true
+    }
 
     static func appendEvent(_ kind: ConversationEventKind, to c: Conversation, actor: Viewer?, detail: [String: String],
                             now: Date, on db: any Database) async throws {

@@ -118,6 +118,11 @@ public struct IngestionPipeline: Sendable {
                     ORDER BY m.created_at DESC LIMIT 1)
                 """))
         }
+        if conversation == nil, !m.conversationReferences.isEmpty {
+            conversation = try await ConversationState.load(sql, where: SQLQueryString("""
+                customer_id = \(bind: customerId) AND id IN (\(binds: Array(m.conversationReferences.prefix(50))))
+                """), orderBy: "last_message_at DESC")
+        }
         if conversation == nil, m.channel.continuesOpenConversation, !lookedForOpenConversation {
             let active = [ConversationStatus.open.rawValue, ConversationStatus.pending.rawValue]
             conversation = try await ConversationState.load(sql, where: SQLQueryString("""
@@ -130,6 +135,8 @@ public struct IngestionPipeline: Sendable {
                 ?? String(m.text.trimmingCharacters(in: .whitespacesAndNewlines).prefix(80)).nonEmpty
                 ?? "(no subject)"
             let c = Conversation(customerId: customerId, subject: subject, channel: m.channel, now: now)
+            c.$team.id = m.teamId
+            c.mailboxId = m.mailboxId
             try await c.create(on: db)
             try await ConversationRepository.appendEvent(.created, to: c, actor: nil, detail: ["channel": m.channel.rawValue], now: now, on: db)
             conversation = ConversationState(c)
@@ -152,21 +159,28 @@ public struct IngestionPipeline: Sendable {
         msg.deliveryStatusRaw = DeliveryStatus.none.rawValue
         msg.searchText = String(SearchFolding.fold(m.text).prefix(searchTextLimit))
         msg.createdAt = m.receivedAt.map { min($0.roundedToMilliseconds, now) } ?? now
+        msg.rawKey = m.rawStorageKey
+        msg.problemsText = m.problems.isEmpty ? nil : String(m.problems.joined(separator: "\n").prefix(4000))
+        msg.automaticReason = m.automaticReason.map { String($0.prefix(200)) }
         let inserted = try await sql.insert(into: Message.schema)
             .columns("conversation_id", "direction", "channel", "sender_identity_id", "external_id", "dedupe_key", "text",
-                     "html", "attachments", "delivery_status", "search_text", "created_at")
+                     "html", "attachments", "delivery_status", "search_text", "created_at", "raw_key", "problems", "automatic_reason")
             .values(SQLBind(conv.id), SQLBind(msg.directionRaw), SQLBind(msg.channelRaw), SQLBind(identityId),
                     SQLBind(msg.externalId), SQLBind(dedupeKey), SQLBind(msg.text), SQLBind(msg.html), SQLBind(msg.attachmentsJSON),
-                    SQLBind(msg.deliveryStatusRaw), SQLBind(msg.searchText), SQLBind(msg.createdAt))
+                    SQLBind(msg.deliveryStatusRaw), SQLBind(msg.searchText), SQLBind(msg.createdAt),
+                    SQLBind(msg.rawKey), SQLBind(msg.problemsText), SQLBind(msg.automaticReason))
             .returning("id")
             .first()
         msg.id = try inserted?.decode(column: "id", as: Int.self)
         msg.$id.exists = true
 
         conv.lastMessageAt = max(conv.lastMessageAt, msg.createdAt)
-        if conv.waitingSince == nil { conv.waitingSince = msg.createdAt }
         conv.messageCount += 1
-        if conv.status != .open {
+        // An out-of-office or bounce is kept in the thread, but nobody has to answer a machine: it neither starts
+        // the wait for a reply nor reopens a finished conversation.
+        let needsReply = m.automaticReason == nil || opened
+        if needsReply, conv.waitingSince == nil { conv.waitingSince = msg.createdAt }
+        if needsReply, conv.status != .open {
             // A customer writing again reopens the conversation.
             let old = conv.status
             conv.status = .open

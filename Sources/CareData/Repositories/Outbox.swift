@@ -77,13 +77,13 @@ public struct Outbox: Sendable {
         if let event { await store.events.publish(event) }
     }
 
-    /// Schedules another try with backoff, or gives up visibly after the last attempt.
-    public func markFailed(_ item: OutboxItem, error: String) async throws {
+    /// Schedules another try with backoff, or gives up visibly after the last attempt (or at once when `final`).
+    public func markFailed(_ item: OutboxItem, error: String, final: Bool = false) async throws {
         let now = store.clock.now()
         let event = try await store.write { db -> CareEvent? in
             item.lastError = String(error.prefix(1000))
             item.lockedUntil = nil
-            if item.attempts >= Self.maximumAttempts {
+            if final || item.attempts >= Self.maximumAttempts {
                 item.stateRaw = OutboxItem.State.failed.rawValue
                 try await item.save(on: db)
                 return try await Self.setDelivery(.failed, of: item, on: db)

@@ -9,6 +9,13 @@ public protocol OutboundTransport: Sendable {
     func deliver(_ item: OutboxItem, store: CareStore) async throws
 }
 
+/// Thrown by a transport when trying again cannot help (the address does not exist, the relay refuses the
+/// sender): the item fails at once, visibly, instead of after the last retry.
+public struct PermanentDeliveryFailure: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
 /// For channels whose customers read replies inside CareDesk or through the API (api, in person):
 /// committing the reply is the delivery.
 struct StoredDelivery: OutboundTransport {
@@ -63,7 +70,7 @@ public final class OutboxWorker: @unchecked Sendable {
             } catch {
                 logger.warning("outbox: delivery failed", metadata: ["item": "\(item.id ?? 0)", "attempt": "\(item.attempts)", "error": "\(error)"])
                 metrics?.outboxFailed.increment()
-                try await store.outbox.markFailed(item, error: String(describing: error))
+                try await store.outbox.markFailed(item, error: String(describing: error), final: error is PermanentDeliveryFailure)
             }
         }
         return items.count

@@ -3,7 +3,7 @@ import CareData
 import Foundation
 import Vapor
 
-/// Admin pages: agents, teams, API tokens, audit log. Mounted behind RequireRole(.admin).
+/// Admin pages: agents, teams, API tokens, audit log (mailboxes: AdminMailboxesController). Mounted behind RequireRole(.admin).
 enum AdminController {
     static func register(_ routes: any RoutesBuilder) {
         let a = routes.grouped("admin")
@@ -17,6 +17,7 @@ enum AdminController {
         a.post("tokens", use: createToken)
         a.post("tokens", ":id", "revoke", use: revokeToken)
         a.get("audit", use: audit)
+        AdminMailboxesController.register(a)
     }
 
     struct AgentRow: Encodable {

@@ -30,7 +30,24 @@ enum ConversationController {
         let whenISO: String
         let channelLabel: String
         let delivery: String?
-        let attachments: [String]
+        let attachments: [AttachmentLink]
+        /// E-mail: quoted history of earlier mails, folded away under the new text.
+        let quoted: String?
+        /// E-mail with quoted history and HTML: the formatted original, one click away.
+        let formattedOriginal: String?
+        /// What could not be read in the message (flag for the agent).
+        let problems: [String]
+        /// Why the message is considered sent by a machine, in the reader's language.
+        let automatic: String?
+        /// The message exactly as received.
+        let originalURL: String?
+    }
+
+    struct AttachmentLink: Encodable {
+        let name: String
+        let size: String
+        /// nil when the file was not kept (over the size limit).
+        let url: String?
     }
 
     struct Details: Encodable {
@@ -210,13 +227,25 @@ enum ConversationController {
         case .event: agents[m.authorAgentId ?? -1] ?? req.t("thread.system")
         default: agents[m.authorAgentId ?? -1] ?? "?"
         }
+        let id = m.id!
+        let files = m.attachments
+        let body = MessageBody(text: m.text, html: m.html.map { MessageBody.linkInlineImages($0, attachments: files, messageId: id) },
+                               foldsQuotedHistory: m.direction == .inbound && m.channel == .email)
         return ThreadEntry(
-            id: m.id!, direction: m.directionRaw, author: author, text: m.text, html: m.html,
+            id: id, direction: m.directionRaw, author: author, text: body.text, html: body.html,
             eventText: m.direction == .event ? eventText(m, req: req) : nil,
             when: req.formatDate(m.createdAt), whenISO: req.isoDate(m.createdAt),
             channelLabel: req.label("channel", m.channelRaw),
             delivery: m.direction == .outbound ? req.label("delivery", m.deliveryStatusRaw) : nil,
-            attachments: m.attachments.map { "\($0.filename) (\($0.size / 1024 + 1) KB)" })
+            attachments: files.enumerated().compactMap { index, a in
+                // Inline images the HTML shows in place are not listed again.
+                if a.isInline == true, a.contentId.map({ (m.html ?? "").contains("cid:\($0)") }) == true, body.html != nil { return nil }
+                return AttachmentLink(name: a.filename, size: req.formatByteCount(a.size),
+                                      url: a.storageKey == nil ? nil : MessageFilesController.attachmentURL(messageId: id, index: index))
+            },
+            quoted: body.quoted, formattedOriginal: body.formattedOriginal, problems: m.problems,
+            automatic: m.automaticReason.map { _ in req.t("thread.automatic") },
+            originalURL: m.rawKey == nil ? nil : MessageFilesController.originalURL(messageId: id))
     }
 
     /// System events are stored as a kind plus values and put into words in the reader's language.
@@ -235,6 +264,7 @@ enum ConversationController {
         case "subject_changed": return req.t("event.subject_changed", v("to"))
         case "merged": return req.t("event.merged", v("from"), v("to"))
         case "created": return req.t("event.created", req.label("channel", v("channel")))
+        case "delivery_failed": return req.t("event.delivery_failed", v("recipient"), [v("status"), v("diagnostic")].filter { !$0.isEmpty }.joined(separator: " "))
         default: return kind
         }
     }

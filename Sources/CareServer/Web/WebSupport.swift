@@ -38,6 +38,15 @@ extension Request {
         return care.translator.formatDate(date, uiLanguage, timeZone: tz)
     }
 
+    /// "12 KB", "3,4 MB" in the reader's language.
+    func formatByteCount(_ bytes: Int) -> String {
+        let f = ByteCountFormatter()
+        f.countStyle = .file
+        let text = f.string(fromByteCount: Int64(bytes))
+        // ByteCountFormatter ignores the locale on Linux: give the decimal mark the reader expects.
+        return uiLanguage == .en ? text : text.replacingOccurrences(of: ".", with: ",")
+    }
+
     /// ISO form for <time datetime=...> so scripts and tests can read exact times.
     func isoDate(_ date: Date) -> String { ISO8601DateFormatter().string(from: date) }
 
