@@ -105,3 +105,23 @@ struct BenchCommands: AsyncCommandGroup {
         }
     }
 }
+
+/// Reads one message from standard input and delivers it to the SMTP receiver (see `Mailgate`).
+func runMailgate(_ arguments: [String]) async -> Int32 {
+    func report(_ line: String) { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+    let options: Mailgate.Options
+    let config: CareConfig
+    do {
+        options = try Mailgate.Options.parse(arguments)
+        config = try CareConfig.fromEnvironment()
+    } catch {
+        report("mailgate: \(error)")
+        return Mailgate.temporaryFailure
+    }
+    let raw = [UInt8](FileHandle.standardInput.readDataToEndOfFile())
+    guard !raw.isEmpty else {
+        report("mailgate: no message on standard input")
+        return Mailgate.usage
+    }
+    return await Mailgate.deliver(raw, options: options, config: config.mail, report: report)
+}

@@ -3,6 +3,12 @@ import Foundation
 import Logging
 import Vapor
 
+// `caredesk mailgate` runs before anything else: it must not need the database, so that its exit code can
+// tell a piping MTA to retry (75) whenever CareDesk cannot take the mail.
+if CommandLine.arguments.dropFirst().first == "mailgate" {
+    exit(await runMailgate(Array(CommandLine.arguments.dropFirst(2))))
+}
+
 var env = try Environment.detect()
 if ProcessInfo.processInfo.environment["CAREDESK_LOG_FORMAT"] == "json" {
     LoggingSystem.bootstrap { label in JSONLogHandler(label: label) }

@@ -24,6 +24,13 @@ final class MailSink: @unchecked Sendable {
     }
 }
 
+final class LinesBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+    var all: [String] { lock.withLock { lines } }
+    func add(_ line: String) { lock.withLock { lines.append(line) } }
+}
+
 @Suite("E-mail over SMTP")
 struct EmailSMTPTests {
     static func receiverConfig(maxBytes: Int = 1_000_000) -> MailConfig {
@@ -59,6 +66,31 @@ struct EmailSMTPTests {
             await #expect(throws: SMTPClientError.self) {
                 try await SMTPClient.send(raw, from: "spammer@example.com", to: ["victim@example.org"], using: Self.plain(port))
             }
+        }
+    }
+
+    @Test("mailgate hands piped mail to the receiver: 0 when stored, 67 for a stranger's address, 75 when CareDesk is down")
+    func mailgate() async throws {
+        try await withCareApp { app, _ in
+            _ = try await EmailChannelTests.mailbox(app)
+            let receiver = try EmailReceiver(config: Self.receiverConfig(), ingestor: app.care.email.ingestor, store: app.care.store, logger: app.logger)
+            let port = try await receiver.start()
+            var options = Mailgate.Options()
+            options.endpoint = .init(host: "127.0.0.1", port: port)
+            let lines = LinesBox()
+            // Without --recipient the addresses of the message are offered.
+            let raw = EmailChannelTests.mail(to: "Podrška <podrska@firma.hr>, drugi@example.hr", messageId: "<piped@example.hr>")
+            #expect(await Mailgate.deliver(raw, options: options, config: MailConfig(), report: lines.add) == Mailgate.delivered)
+            #expect(try await Message.query(on: app.care.store.db).filter(\.$externalId == "piped@example.hr").count() == 1)
+            options.recipients = ["nepoznat@firma.hr"]
+            #expect(await Mailgate.deliver(EmailChannelTests.mail(), options: options, config: MailConfig(), report: lines.add) == Mailgate.unknownRecipient)
+            await receiver.stop()
+            options.recipients = ["podrska@firma.hr"]
+            #expect(await Mailgate.deliver(EmailChannelTests.mail(), options: options, config: MailConfig(), report: lines.add) == Mailgate.temporaryFailure)
+            #expect(lines.all.count == 3)
+            #expect(try Mailgate.Options.parse(["--recipient", "a@b.hr", "-f", "c@d.hr", "--smtp", "127.0.0.1:2525"])
+                    == Mailgate.Options(recipients: ["a@b.hr"], sender: "c@d.hr", endpoint: .init(host: "127.0.0.1", port: 2525)))
+            #expect(throws: ConfigError.self) { try Mailgate.Options.parse(["--bogus"]) }
         }
     }
 
