@@ -36,7 +36,7 @@ enum IMAPEncoding {
         return !"(){ %*\"\\]".utf8.contains(byte)
     }
 
-    /// `Πελάτες & Co` → `&A6AENQO7A6wDxAO1A8I- &- Co`.
+    /// `Πελάτες & Co` → `&A6ADtQO7A6wDxAO1A8I- &- Co`.
     static func modifiedUTF7(_ text: String) -> String {
         var result = ""
         var pending: [UInt16] = []

@@ -323,6 +323,11 @@ public actor IMAPConnection {
         }
     }
 
+    /// DELETE a mailbox.
+    public func delete(_ mailbox: String) async throws {
+        try await run([.text("DELETE "), IMAPEncoding.mailbox(mailbox)], name: "DELETE \(mailbox)")
+    }
+
     /// APPEND (handy for tests and for filing copies). Returns the new UID when the server says (UIDPLUS).
     @discardableResult
     public func append(_ message: [UInt8], to mailbox: String, flags: [String] = []) async throws -> UInt32? {
