@@ -191,6 +191,7 @@ T = {
  "admin.target": ("Target", "Αντικείμενο", "Objekt"),
  "admin.detail": ("Detail", "Λεπτομέρειες", "Pojedinosti"),
  # E-mail channel (issue 4)
+ "conversation.attach": ("Attach files", "Επισύναψη αρχείων", "Priloži datoteke"),
  "admin.check_now": ("Check now", "Έλεγχος τώρα", "Provjeri sada"),
  "admin.delete": ("Delete", "Διαγραφή", "Obriši"),
  "admin.edit_mailbox": ("Edit mailbox", "Επεξεργασία θυρίδας", "Uredi sandučić"),

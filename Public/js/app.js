@@ -159,12 +159,15 @@ for (const id of ["reply-form", "note-form"]) {
     e.preventDefault();
     const data = new FormData(form);
     if (e.submitter?.name) data.set(e.submitter.name, e.submitter.value);
+    // Multipart only when files go along; plain forms stay URL-encoded.
+    const hasFiles = [...form.querySelectorAll("input[type=file]")].some((i) => i.files.length > 0);
     const res = await fetch(form.action, {
-      method: "POST", body: new URLSearchParams(data), credentials: "same-origin",
+      method: "POST", body: hasFiles ? data : new URLSearchParams(data), credentials: "same-origin",
       headers: { "X-Requested-With": "fetch", "X-CSRF-Token": csrf },
     });
     if (res.ok) {
       form.querySelector("textarea").value = "";
+      form.querySelectorAll("input[type=file]").forEach((i) => { i.value = ""; });
       refreshThread();
       refreshDetails();
     } else {

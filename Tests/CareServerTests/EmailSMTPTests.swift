@@ -151,6 +151,50 @@ struct EmailSMTPTests {
         }
     }
 
+    struct ReplyUpload: Content {
+        var _csrf: String
+        var body: String
+        var files: [File]
+    }
+
+    @Test("an agent attaches files to a reply in the web UI; they are stored by content and leave with the e-mail")
+    func replyWithAttachment() async throws {
+        let (sink, server, port) = try await MailSink.start()
+        defer { Task { await server.stop() } }
+        var config = CareConfig(runWorker: false)
+        config.mail.relay = .init(host: "127.0.0.1", port: port)
+        config.mail.relaySecurity = "none"
+        config.mail.maxAttachmentBytes = 100_000
+        try await withCareApp(configure: config) { app, f in
+            let box = try await EmailChannelTests.mailbox(app)
+            let r = try EmailChannelTests.stored(try await app.care.email.ingestor.ingest(raw: EmailChannelTests.mail(), mailbox: box))
+            let admin = try await signIn(app, email: f.admin.email)
+            let pdf = ByteBuffer(bytes: Array("%PDF-1.4 ponuda".utf8))
+            let upload = ReplyUpload(_csrf: admin.csrf, body: "U privitku je ponuda.",
+                                     files: [File(data: pdf, filename: "ponuda-čćž.pdf")])
+            let sent = try await app.testing().sendRequest(.POST, "/conversations/\(r.conversationId)/reply", headers: admin.headers,
+                                                           beforeRequest: { try $0.content.encode(upload, as: .formData) })
+            #expect(sent.status == .seeOther)
+            let reply = try #require(try await Message.query(on: app.care.store.db).filter(\.$directionRaw == "outbound").first())
+            #expect(reply.attachments.map(\.filename) == ["ponuda-čćž.pdf"])
+            #expect(app.care.blobs.get(try #require(reply.attachments.first?.storageKey)) == Data("%PDF-1.4 ponuda".utf8))
+            #expect(try await app.outboxWorker.drainOnce() == 1)
+            let mail = ParsedMail(parsing: try #require(sink.mails.first).raw)
+            #expect(mail.attachments.map(\.filename) == ["ponuda-čćž.pdf"])
+            #expect(mail.attachments.first?.bytes == Array("%PDF-1.4 ponuda".utf8))
+            // Too large, and without the form token: refused.
+            let big = ReplyUpload(_csrf: admin.csrf, body: "x", files: [File(data: ByteBuffer(repeating: 1, count: 200_000), filename: "big.bin")])
+            let refused = try await app.testing().sendRequest(.POST, "/conversations/\(r.conversationId)/reply", headers: admin.headers,
+                                                              beforeRequest: { try $0.content.encode(big, as: .formData) })
+            #expect(refused.status == .unprocessableEntity)
+            let forged = ReplyUpload(_csrf: "wrong", body: "x", files: [])
+            let noToken = try await app.testing().sendRequest(.POST, "/conversations/\(r.conversationId)/reply", headers: admin.headers,
+                                                              beforeRequest: { try $0.content.encode(forged, as: .formData) })
+            #expect(noToken.status == .forbidden)
+            #expect(try await Message.query(on: app.care.store.db).filter(\.$directionRaw == "outbound").count() == 1)
+        }
+    }
+
     @Test("a recipient the relay refuses fails the reply at once, visibly")
     func permanentFailure() async throws {
         let (_, server, port) = try await MailSink.start(accept: { _ in false })

@@ -331,7 +331,9 @@ public struct ConversationRepository: Sendable {
     /// the message stored the first time, with `isRepeat`, instead of a second one; the unique dedupe index
     /// decides, so two requests racing with the same key store one message.
     @discardableResult
+    /// `attachments` are files already in the blob store (their `storageKey` set); they travel with the reply.
     public func addAgentMessage(to id: Int, direction: MessageDirection, text: String, html: String? = nil,
+                                attachments: [InboundMessage.Attachment] = [],
                                 externalId: String? = nil, by actor: Viewer) async throws -> (message: Message, isRepeat: Bool) {
         let dedupeKey = externalId.map { Message.agentDedupeKey(agentId: actor.agentId, externalId: $0) }
         func earlier() async throws -> Message? {
@@ -340,7 +342,7 @@ public struct ConversationRepository: Sendable {
         }
         if let found = try await earlier() { return (found, true) }
         do {
-            return (try await storeAgentMessage(to: id, direction: direction, text: text, html: html,
+            return (try await storeAgentMessage(to: id, direction: direction, text: text, html: html, attachments: attachments,
                                                 externalId: externalId, dedupeKey: dedupeKey, by: actor), false)
         } catch where error.isUniqueViolation {
             guard let found = try await earlier() else { throw error }
@@ -349,6 +351,7 @@ public struct ConversationRepository: Sendable {
     }
 
     private func storeAgentMessage(to id: Int, direction: MessageDirection, text: String, html: String?,
+                                   attachments: [InboundMessage.Attachment],
                                    externalId: String?, dedupeKey: String?, by actor: Viewer) async throws -> Message {
         precondition(direction == .outbound || direction == .note)
         let body = text.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -369,7 +372,7 @@ public struct ConversationRepository: Sendable {
             m.dedupeKey = dedupeKey
             m.text = body
             m.html = html.map(HTMLSanitizer.sanitize)
-            m.attachmentsJSON = "[]"
+            m.attachmentsJSON = attachments.isEmpty ? "[]" : String(decoding: try JSONEncoder().encode(attachments), as: UTF8.self)
             m.deliveryStatusRaw = (direction == .outbound ? DeliveryStatus.queued : .none).rawValue
             m.searchText = String(SearchFolding.fold(body).prefix(IngestionPipeline.searchTextLimit))
             m.createdAt = now

@@ -11,8 +11,9 @@ enum ConversationController {
         c.get("thread", use: thread)
         c.get("details", use: details)
         c.get("next", use: next)
-        c.post("reply", use: reply)
-        c.post("note", use: note)
+        // Replies and notes may carry files, so their bodies may be as large as the attachment limit allows.
+        c.on(.POST, "reply", body: .collect(maxSize: ByteCount(integerLiteral: composerBodyLimit)), use: reply)
+        c.on(.POST, "note", body: .collect(maxSize: ByteCount(integerLiteral: composerBodyLimit)), use: note)
         c.post("update", use: update)
         c.post("assign-to-me", use: assignToMe)
         c.post("resolve", use: resolve)
@@ -136,14 +137,44 @@ enum ConversationController {
         try await addMessage(req, direction: .note)
     }
 
+    /// Up to this many files per reply, together within the body limit below.
+    static let maximumFilesPerMessage = 10
+    static let composerBodyLimit = 30 * 1_048_576
+
     static func addMessage(_ req: Request, direction: MessageDirection) async throws -> Response {
         let id = try req.intParameter("id")
         let text = try req.formField("body", max: InboundMessage.maximumTextLength) ?? ""
-        try await req.store.conversations.addAgentMessage(to: id, direction: direction, text: text, by: try req.viewer)
+        let attachments = try storeUploads(req)
+        try await req.store.conversations.addAgentMessage(to: id, direction: direction, text: text, attachments: attachments,
+                                                          by: try req.viewer)
         if let status = try req.formField("then_status", max: 20).flatMap(ConversationStatus.init(rawValue:)) {
             try await req.store.conversations.update(id, ConversationChanges(status: status), by: try req.viewer, ip: req.clientIP)
         }
         return try await done(req, id: id)
+    }
+
+    /// The files of a multipart composer form, stored by content; an empty file field (nothing chosen) is no file.
+    static func storeUploads(_ req: Request) throws -> [InboundMessage.Attachment] {
+        guard req.headers.contentType?.subType == "form-data", let files = try? req.content.get([File].self, at: "files") else { return [] }
+        let chosen = files.filter { !$0.filename.isEmpty || $0.data.readableBytes > 0 }
+        guard chosen.count <= maximumFilesPerMessage else {
+            throw CareError.invalid(code: "message.too_many_files", "At most \(maximumFilesPerMessage) files per message.", field: "files")
+        }
+        let limit = req.care.config.mail.maxAttachmentBytes
+        return try chosen.map { file in
+            let size = file.data.readableBytes
+            guard size <= limit else {
+                throw CareError.invalid(code: "message.file_too_large",
+                                        "“\(file.filename)” is \(size) bytes; files may have at most \(limit).", field: "files")
+            }
+            // A name, never a path; control characters removed.
+            let base = file.filename.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? ""
+            let name = String(base.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }.map(Character.init)).prefix(255)
+            let key = try req.care.blobs.put(file.data.readableBytesView)
+            return InboundMessage.Attachment(filename: name.isEmpty ? "file" : String(name),
+                                             contentType: file.contentType.map { "\($0.type)/\($0.subType)" } ?? "application/octet-stream",
+                                             size: size, storageKey: key)
+        }
     }
 
     static func update(req: Request) async throws -> Response {
