@@ -89,13 +89,8 @@ public actor IMAPConnection {
     }
 
     static func makeSSLContext(_ configuration: IMAPConfiguration) throws -> NIOSSLContext {
-        var tls = TLSConfiguration.makeClientConfiguration()
-        tls.certificateVerification = .fullVerification
-        if let file = configuration.trustedCertificateFile {
-            tls.additionalTrustRoots = [.file(file)]
-        }
         do {
-            return try NIOSSLContext(configuration: tls)
+            return try MailTLS.clientContext(trustedCertificateFile: configuration.trustedCertificateFile)
         } catch {
             throw IMAPError.connection("TLS setup failed: \(error)")
         }

@@ -68,14 +68,8 @@ final class SMTPClientConnection: SMTPClientTransport {
     /// TLS 1.2 or later, full certificate and host name verification, the system trust store
     /// plus `trustedCertificateFile`.
     static func makeSSLContext(_ configuration: SMTPClientConfiguration) throws(SMTPClientError) -> NIOSSLContext {
-        var tls = TLSConfiguration.makeClientConfiguration()
-        tls.minimumTLSVersion = .tlsv12
-        tls.certificateVerification = .fullVerification
-        if let file = configuration.trustedCertificateFile {
-            tls.additionalTrustRoots = [.file(file)]
-        }
         do {
-            return try NIOSSLContext(configuration: tls)
+            return try MailTLS.clientContext(trustedCertificateFile: configuration.trustedCertificateFile)
         } catch {
             throw .permanent("Cannot set up TLS (trusted certificate file \(configuration.trustedCertificateFile ?? "none")): \(error)")
         }
