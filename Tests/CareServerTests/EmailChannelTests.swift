@@ -244,4 +244,60 @@ struct EmailChannelTests {
             #expect(!html.contains("src=\"cid:"))
         }
     }
+
+    @Test("Admin → Mailboxes: admins only, CSRF checked, bad input refused, the IMAP password stored sealed and kept when left empty")
+    func adminMailboxes() async throws {
+        try await withCareApp { app, f in
+            let agent = try await signIn(app, email: f.agentA.email)
+            #expect(try await app.testing().sendRequest(.GET, "/admin/mailboxes", headers: agent.headers).status == .forbidden)
+            #expect(try await postForm(app, "/admin/mailboxes", as: agent, ["address": "x@firma.hr", "name": "X"]).status == .forbidden)
+            let admin = try await signIn(app, email: f.admin.email)
+            let fields = ["address": "Prodaja@Firma.hr", "name": "Firma <Prodaja>", "team": String(f.teamB), "signature": "Pozdrav",
+                          "active": "on", "imap_host": "imap.firma.hr", "imap_port": "993", "imap_security": "tls",
+                          "imap_username": "prodaja", "imap_password": "tajna-lozinka-1", "imap_folder": "INBOX", "imap_move_to": "Obrađeno"]
+            #expect(try await postForm(app, "/admin/mailboxes", as: admin, fields, csrf: "forged").status == .forbidden)
+            #expect(try await postForm(app, "/admin/mailboxes", as: admin, fields).status == .seeOther)
+            let box = try #require(try await app.care.store.mailboxes.active(address: "prodaja@firma.hr"))
+            #expect(box.teamId == f.teamB && box.imapMoveTo == "Obrađeno" && box.pollsIMAP)
+            let sealed = try #require(box.imapPasswordSealed)
+            #expect(!sealed.contains("tajna") && app.care.secrets.open(sealed) == "tajna-lozinka-1")
+            let list = try await app.testing().sendRequest(.GET, "/admin/mailboxes", headers: admin.headers).body.string
+            #expect(list.contains("prodaja@firma.hr") && list.contains("Firma &lt;Prodaja&gt;") && !list.contains("tajna-lozinka"))
+            // Saving without a new password keeps the stored one.
+            var edit = fields
+            edit["imap_password"] = ""
+            edit["signature"] = "Novi potpis"
+            #expect(try await postForm(app, "/admin/mailboxes/\(box.id!)", as: admin, edit).status == .seeOther)
+            let edited = try await app.care.store.mailboxes.find(box.id!)
+            #expect(edited.signature == "Novi potpis" && edited.imapPasswordSealed == sealed)
+            // Refused with a reason: not an address, a taken address, a bad port, an unknown team.
+            for (field, value) in [("address", "not-an-address"), ("imap_port", "99999"), ("team", "424242"), ("imap_security", "ssl3")] {
+                var bad = fields
+                bad[field] = value
+                bad["address"] = field == "address" ? value : "drugi@firma.hr"
+                let r = try await postForm(app, "/admin/mailboxes", as: admin, bad)
+                #expect(r.status == .unprocessableEntity || r.status == .badRequest, "\(field)=\(value) gave \(r.status)")
+            }
+            #expect(try await postForm(app, "/admin/mailboxes", as: admin, fields).status == .conflict)
+            #expect(try await postForm(app, "/admin/mailboxes/\(box.id!)/delete", as: admin, [:]).status == .seeOther)
+            #expect(try await app.care.store.mailboxes.all().isEmpty)
+            let audit = try await app.care.store.audit.entries(cursor: nil, limit: 10, action: nil).items.map(\.action)
+            #expect(audit.contains("mailbox.create") && audit.contains("mailbox.update") && audit.contains("mailbox.delete"))
+        }
+    }
+
+    @Test("e-mail settings from the environment, with clear errors")
+    func configuration() throws {
+        let defaults = try CareConfig.fromEnvironment([:]).mail
+        #expect(defaults.listen == .init(host: "127.0.0.1", port: 2525) && defaults.relay == nil)
+        let set = try CareConfig.fromEnvironment(["CAREDESK_SMTP_LISTEN": "0.0.0.0:25", "CAREDESK_SMTP_RELAY": "smtp.firma.hr:587",
+                                                  "CAREDESK_SMTP_RELAY_SECURITY": "TLS", "CAREDESK_IMAP_POLL_SECONDS": "30"]).mail
+        #expect(set.listen == .init(host: "0.0.0.0", port: 25) && set.relay == .init(host: "smtp.firma.hr", port: 587))
+        #expect(set.relaySecurity == "tls" && set.imapPollSeconds == 30)
+        #expect(try CareConfig.fromEnvironment(["CAREDESK_SMTP_LISTEN": "off"]).mail.listen == nil)
+        for bad in [["CAREDESK_SMTP_LISTEN": "nowhere"], ["CAREDESK_SMTP_RELAY": "smtp.firma.hr"],
+                    ["CAREDESK_SMTP_RELAY_SECURITY": "ssl"], ["CAREDESK_SMTP_TLS_CERT": "/x.pem"]] {
+            #expect(throws: ConfigError.self) { try CareConfig.fromEnvironment(bad) }
+        }
+    }
 }
