@@ -50,7 +50,7 @@ struct EmailSMTPTests {
         try await withCareApp(db) { app, f in
             let box = try await EmailChannelTests.mailbox(app, team: f.teamA)
             _ = try await app.care.store.mailboxes.create(MailboxSettings(address: "stari@firma.hr", name: "Stari", active: false), by: nil)
-            let receiver = try EmailReceiver(config: Self.receiverConfig(), ingestor: app.care.email.ingestor, store: app.care.store, logger: app.logger)
+            let receiver = try EmailReceiver(config: Self.receiverConfig(), ingestor: app.care.email.ingestor, logger: app.logger)
             let port = try await receiver.start()
             defer { Task { await receiver.stop() } }
             let raw = EmailChannelTests.mail(messageId: "<over-smtp@example.hr>")
@@ -73,7 +73,7 @@ struct EmailSMTPTests {
     func mailgate() async throws {
         try await withCareApp { app, _ in
             _ = try await EmailChannelTests.mailbox(app)
-            let receiver = try EmailReceiver(config: Self.receiverConfig(), ingestor: app.care.email.ingestor, store: app.care.store, logger: app.logger)
+            let receiver = try EmailReceiver(config: Self.receiverConfig(), ingestor: app.care.email.ingestor, logger: app.logger)
             let port = try await receiver.start()
             var options = Mailgate.Options()
             options.endpoint = .init(host: "127.0.0.1", port: port)
@@ -99,7 +99,7 @@ struct EmailSMTPTests {
         try await withCareApp { app, _ in
             _ = try await EmailChannelTests.mailbox(app)
             let receiver = try EmailReceiver(config: Self.receiverConfig(maxBytes: 2000), ingestor: app.care.email.ingestor,
-                                             store: app.care.store, logger: app.logger)
+                                             logger: app.logger)
             let port = try await receiver.start()
             defer { Task { await receiver.stop() } }
             let raw = EmailChannelTests.mail(body: String(repeating: "velika poruka ", count: 500))

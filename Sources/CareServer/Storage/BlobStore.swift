@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import NIOPosix
 
 /// Files kept on disk by their content (SHA-256): raw e-mails, attachments, inline images. The same bytes are
 /// stored once however often they arrive, a key can never point at other bytes, and a half-written file is
@@ -12,7 +13,13 @@ public struct BlobStore: Sendable {
         self.directory = directory
     }
 
-    /// Stores the bytes and returns their key (64 lower-case hex digits).
+    /// Stores each of `files` and returns their keys, in order. The writing and flushing to disk happens on
+    /// NIO's blocking-I/O threads, not on the few threads that run every request's async code.
+    public func store(_ files: [[UInt8]]) async throws -> [String] {
+        try await NIOThreadPool.singleton.runIfActive { try files.map { try self.put($0) } }
+    }
+
+    /// Stores the bytes and returns their key (64 lower-case hex digits). Blocks while the file is flushed.
     @discardableResult
     public func put(_ bytes: some Collection<UInt8>) throws -> String {
         let data = Data(bytes)
@@ -21,7 +28,7 @@ public struct BlobStore: Sendable {
         let fm = FileManager.default
         if fm.fileExists(atPath: path) { return key }
         let folder = (path as NSString).deletingLastPathComponent
-        try fm.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        if !fm.fileExists(atPath: folder) { try fm.createDirectory(atPath: folder, withIntermediateDirectories: true) }
         let temporary = folder + "/.\(key).\(UUID().uuidString).tmp"
         guard fm.createFile(atPath: temporary, contents: nil) else { throw BlobStoreError("cannot create \(temporary)") }
         do {

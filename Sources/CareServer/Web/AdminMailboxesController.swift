@@ -81,6 +81,7 @@ enum AdminMailboxesController {
 
     static func create(req: Request) async throws -> Response {
         _ = try await req.store.mailboxes.create(try settings(req, existing: nil), by: try req.viewer, ip: req.clientIP)
+        req.care.email.ingestor.mailboxes.invalidate()
         return req.redirect(to: "/admin/mailboxes")
     }
 
@@ -88,12 +89,14 @@ enum AdminMailboxesController {
         let id = try req.intParameter("id")
         let existing = try await req.store.mailboxes.find(id)
         _ = try await req.store.mailboxes.update(id, try settings(req, existing: existing), by: try req.viewer, ip: req.clientIP)
+        req.care.email.ingestor.mailboxes.invalidate()
         await req.care.email.poller.reconcile()
         return req.redirect(to: "/admin/mailboxes")
     }
 
     static func delete(req: Request) async throws -> Response {
         try await req.store.mailboxes.delete(try req.intParameter("id"), by: try req.viewer, ip: req.clientIP)
+        req.care.email.ingestor.mailboxes.invalidate()
         await req.care.email.poller.reconcile()
         return req.redirect(to: "/admin/mailboxes")
     }

@@ -15,8 +15,9 @@ final class EmailChannel: Sendable {
 
     init(config: CareConfig, store: CareStore, blobs: BlobStore, secrets: SecretBox, logger: Logger) throws {
         let mail = config.mail
-        ingestor = EmailIngestor(store: store, blobs: blobs, maxAttachmentBytes: mail.maxAttachmentBytes, logger: logger)
-        receiver = mail.listen == nil ? nil : try EmailReceiver(config: mail, ingestor: ingestor, store: store, logger: logger)
+        ingestor = EmailIngestor(store: store, mailboxes: MailboxDirectory(store: store), blobs: blobs,
+                                 maxAttachmentBytes: mail.maxAttachmentBytes, logger: logger)
+        receiver = mail.listen == nil ? nil : try EmailReceiver(config: mail, ingestor: ingestor, logger: logger)
         poller = IMAPPoller(store: store, ingestor: ingestor, secrets: secrets, pollSeconds: mail.imapPollSeconds,
                             trustedCertificateFile: mail.trustedCertificateFile, logger: logger)
         transport = mail.relay.map { relay in

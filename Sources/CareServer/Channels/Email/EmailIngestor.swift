@@ -10,6 +10,7 @@ import Logging
 /// stored, and what could not be read is flagged on the message for the agent to see.
 struct EmailIngestor: Sendable {
     let store: CareStore
+    let mailboxes: MailboxDirectory
     let blobs: BlobStore
     let maxAttachmentBytes: Int
     let logger: Logger
@@ -27,11 +28,11 @@ struct EmailIngestor: Sendable {
     /// cannot be told, e.g. mail piped in without a known recipient (then the first To/Cc of ours decides).
     func ingest(raw: [UInt8], mailbox known: Mailbox?, envelopeSender: String? = nil) async throws -> Outcome {
         let mail = ParsedMail(parsing: raw)
-        let ours = try await store.mailboxes.allAddresses()
+        let ours = try await mailboxes.allAddresses()
         var mailbox = known
         if mailbox == nil {
             for address in (mail.to + mail.cc).map({ $0.address.lowercased() }) where ours.contains(address) {
-                if let m = try await store.mailboxes.active(address: address) { mailbox = m; break }
+                if let m = try await mailboxes.active(address: address) { mailbox = m; break }
             }
         }
 
@@ -51,7 +52,7 @@ struct EmailIngestor: Sendable {
             if recorded { return .bounceRecorded(conversationId: ref.conversationId, messageId: ref.messageId) }
         }
 
-        var inbound = try message(from: mail, raw: raw, mailbox: mailbox, sender: fromAddress)
+        var inbound = try await message(from: mail, raw: raw, mailbox: mailbox, sender: fromAddress)
         do {
             return .stored(try await store.ingestion.ingest(inbound))
         } catch let error as CareError where error.kind == .invalid {
@@ -67,15 +68,19 @@ struct EmailIngestor: Sendable {
     }
 
     /// The pipeline's view of the mail. Stores the raw message and the attachments (content-addressed) first.
-    func message(from mail: ParsedMail, raw: [UInt8], mailbox: Mailbox?, sender: String?) throws -> InboundMessage {
+    func message(from mail: ParsedMail, raw: [UInt8], mailbox: Mailbox?, sender: String?) async throws -> InboundMessage {
         var problems = mail.problems
-        let rawKey = try blobs.put(raw)
+        let kept = mail.attachments.filter { $0.size <= maxAttachmentBytes }
+        // One trip to the file-writing threads for the original and every kept file.
+        let keys = try await blobs.store([raw] + kept.map(\.bytes))
+        let rawKey = keys[0]
+        var keyOfKept = keys.dropFirst().makeIterator()
         var attachments: [InboundMessage.Attachment] = []
         for a in mail.attachments {
             let name = a.filename ?? Self.fallbackName(contentType: a.contentType, index: attachments.count + 1)
             var storageKey: String?
             if a.size <= maxAttachmentBytes {
-                storageKey = try blobs.put(a.bytes)
+                storageKey = keyOfKept.next()
             } else {
                 problems.append("attachment “\(name)” (\(a.size) bytes) is larger than the limit of \(maxAttachmentBytes) bytes and was not kept")
             }

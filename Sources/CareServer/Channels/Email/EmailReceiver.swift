@@ -11,7 +11,8 @@ import NIOCore
 final class EmailReceiver: Sendable {
     let server: SMTPServer
 
-    init(config: MailConfig, ingestor: EmailIngestor, store: CareStore, logger: Logger) throws {
+    init(config: MailConfig, ingestor: EmailIngestor, logger: Logger) throws {
+        let mailboxes = ingestor.mailboxes
         guard let listen = config.listen else { throw ConfigError("the SMTP receiver has no address to listen on") }
         var configuration = SMTPServerConfiguration(host: listen.host, port: listen.port,
                                                     hostname: config.hostname ?? ProcessInfo.processInfo.hostName,
@@ -21,16 +22,16 @@ final class EmailReceiver: Sendable {
         }
         server = SMTPServer(
             configuration: configuration,
-            recipientPolicy: { address in try await store.mailboxes.active(address: address) != nil },
+            recipientPolicy: { address in try await mailboxes.active(address: address) != nil },
             deliver: { envelope, raw in
-                try await Self.deliver(envelope: envelope, raw: raw, ingestor: ingestor, store: store, logger: logger)
+                try await Self.deliver(envelope: envelope, raw: raw, ingestor: ingestor, logger: logger)
             })
     }
 
-    static func deliver(envelope: SMTPEnvelope, raw: [UInt8], ingestor: EmailIngestor, store: CareStore, logger: Logger) async throws {
+    static func deliver(envelope: SMTPEnvelope, raw: [UInt8], ingestor: EmailIngestor, logger: Logger) async throws {
         var mailbox: Mailbox?
         for recipient in envelope.rcptTo {
-            if let m = try await store.mailboxes.active(address: recipient) { mailbox = m; break }
+            if let m = try await ingestor.mailboxes.active(address: recipient) { mailbox = m; break }
         }
         do {
             let outcome = try await ingestor.ingest(raw: raw, mailbox: mailbox, envelopeSender: envelope.mailFrom.isEmpty ? nil : envelope.mailFrom)
