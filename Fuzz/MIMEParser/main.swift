@@ -66,9 +66,17 @@ private func blackHole(_ value: Int) {
 }
 
 /// Printable ASCII without spaces or angle brackets: what an address we send to looks like.
+/// Addresses a caller would really send to: a dot-atom local part and a host name (RFC 5322 3.4.1 without
+/// quoting). Anything else (":" "," "(" … in the address) the builder writes as given, so it cannot promise
+/// that a parser reads it back as one address; CareDesk sends only to addresses the SMTP client accepts.
 private func usable(_ address: MailAddress?) -> MailAddress? {
     guard let address, address.isValid, address.address.utf8.count <= 200,
-          address.address.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "<") && $0 != UInt8(ascii: ">") })
+          let at = address.address.lastIndex(of: "@") else { return nil }
+    let local = address.address[..<at], domain = address.address[address.address.index(after: at)...]
+    let atext = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-/=?^_`{|}~.")
+    let hostChars = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.")
+    guard local.allSatisfy(atext.contains), domain.allSatisfy(hostChars.contains),
+          !local.hasPrefix("."), !local.hasSuffix("."), !local.contains(".."), !domain.hasPrefix("."), !domain.contains("..")
     else { return nil }
     return address
 }
