@@ -257,7 +257,7 @@ struct EmailChannelTests {
                           "imap_username": "prodaja", "imap_password": "tajna-lozinka-1", "imap_folder": "INBOX", "imap_move_to": "Obrađeno"]
             #expect(try await postForm(app, "/admin/mailboxes", as: admin, fields, csrf: "forged").status == .forbidden)
             #expect(try await postForm(app, "/admin/mailboxes", as: admin, fields).status == .seeOther)
-            let box = try #require(try await app.care.store.mailboxes.active(address: "prodaja@firma.hr"))
+            let box = try #require(try await app.care.store.mailboxes.all().first { $0.address == "prodaja@firma.hr" })
             #expect(box.teamId == f.teamB && box.imapMoveTo == "Obrađeno" && box.pollsIMAP)
             let sealed = try #require(box.imapPasswordSealed)
             #expect(!sealed.contains("tajna") && app.care.secrets.open(sealed) == "tajna-lozinka-1")

@@ -90,16 +90,6 @@ public struct MailboxRepository: Sendable {
         return m
     }
 
-    /// The active mailbox of an address (compared without case), or nil: mail for any other address is refused.
-    public func active(address: String) async throws -> Mailbox? {
-        try await Mailbox.query(on: store.db).filter(\.$address == address.lowercased()).filter(\.$active == true).first()
-    }
-
-    /// Every configured address, active or not: mail from any of them is ours and is never ingested again.
-    public func allAddresses() async throws -> Set<String> {
-        Set(try await Mailbox.query(on: store.db).all().map(\.address))
-    }
-
     public func create(_ settings: MailboxSettings, by actor: Viewer?, ip: String? = nil) async throws -> Mailbox {
         let s = try settings.validated()
         let now = store.clock.now()
@@ -153,13 +143,16 @@ public struct MailboxRepository: Sendable {
         }
     }
 
-    /// Remembers how far a mailbox's IMAP folder has been read, and how the poll went.
-    public func recordPoll(_ id: Int, uidValidity: UInt32?, lastUID: UInt32, status: String) async throws {
+    /// Remembers how the poll went and, when given, how far the mailbox's IMAP folder has been read
+    /// (nil: a failure before anything was read; the stored position stays).
+    public func recordPoll(_ id: Int, position: (uidValidity: UInt32?, lastUID: UInt32)?, status: String) async throws {
         let now = store.clock.now()
         try await store.write { db in
             guard let m = try await Mailbox.find(id, on: db) else { return }
-            m.imapUIDValidity = uidValidity.map(Int64.init)
-            m.imapLastUID = Int64(lastUID)
+            if let position {
+                m.imapUIDValidity = position.uidValidity.map(Int64.init)
+                m.imapLastUID = Int64(position.lastUID)
+            }
             m.imapStatus = String(status.prefix(500))
             m.imapCheckedAt = now
             try await m.save(on: db)

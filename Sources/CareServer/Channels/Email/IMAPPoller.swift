@@ -187,8 +187,6 @@ final class IMAPPoller: @unchecked Sendable {
 
     private func record(_ mailbox: Mailbox, state: IMAPSyncState?, status: String) async {
         if state == nil { logger.warning("mail: IMAP poll failed", metadata: ["mailbox": "\(mailbox.address)", "error": "\(status)"]) }
-        let current = (try? await store.mailboxes.find(mailbox.id!)).map(syncState(of:)) ?? IMAPSyncState()
-        let s = state ?? current
-        try? await store.mailboxes.recordPoll(mailbox.id!, uidValidity: s.uidValidity, lastUID: s.lastUID, status: status)
+        try? await store.mailboxes.recordPoll(mailbox.id!, position: state.map { ($0.uidValidity, $0.lastUID) }, status: status)
     }
 }
