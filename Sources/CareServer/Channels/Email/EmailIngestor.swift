@@ -60,8 +60,6 @@ struct EmailIngestor: Sendable {
             logger.warning("mail: stored as unreadable", metadata: ["error": "\(error)"])
             inbound.text = "(This message could not be read. The original is kept.)"
             inbound.html = nil
-            inbound.subject = inbound.subject.map { String($0.prefix(300)) }
-            inbound.threadHints = Array(inbound.threadHints.prefix(50))
             inbound.problems.append("could not be stored as read: \(error.message)")
             return .stored(try await store.ingestion.ingest(inbound))
         }

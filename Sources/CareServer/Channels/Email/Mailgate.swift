@@ -56,10 +56,11 @@ public enum Mailgate {
             report("mailgate: no SMTP receiver to deliver to (set CAREDESK_SMTP_LISTEN or --smtp)")
             return temporaryFailure
         }
+        // The message is read only when the MTA did not pass recipient or sender, and then once.
+        let mail: ParsedMail? = options.recipients.isEmpty || options.sender == nil ? ParsedMail(parsing: raw) : nil
         var recipients = options.recipients
-        if recipients.isEmpty {
+        if recipients.isEmpty, let mail {
             // Without the envelope recipient, every address the message names is offered; the receiver accepts ours.
-            let mail = ParsedMail(parsing: raw)
             let named = ["delivered-to", "x-original-to"].flatMap { mail.headers.values($0) }.flatMap(AddressParser.parseList)
                 + mail.to + mail.cc
             var seen = Set<String>()
@@ -69,7 +70,7 @@ public enum Mailgate {
             report("mailgate: the message names no recipient; pass --recipient")
             return usage
         }
-        let sender = options.sender ?? ParsedMail(parsing: raw).headers["return-path"].flatMap(AddressParser.parseFirst)?.address ?? ""
+        let sender = options.sender ?? mail?.headers["return-path"].flatMap(AddressParser.parseFirst)?.address ?? ""
         let client = SMTPClientConfiguration(host: endpoint.host, port: endpoint.port, security: .none, heloName: "caredesk-mailgate",
                                              timeout: .seconds(120))
         do {
