@@ -257,26 +257,7 @@ enum IMAPSamples {
         Array("From: customer@example.com\r\nTo: support@caredesk.test\r\nSubject: \(subject)\r\nMessage-ID: <\(UUID().uuidString)@example.com>\r\n\r\n\(body)\r\n".utf8)
     }
 
-    static let greek: [UInt8] = {
-        let lines: [String] = [
-            "From: Γιάννης Παπαδόπουλος <giannis@customer.example>",
-            "To: support@caredesk.test",
-            "Subject: Παράπονο για την παραγγελία 1234",
-            "MIME-Version: 1.0",
-            "Content-Type: text/plain; charset=utf-8",
-            "Content-Transfer-Encoding: 8bit",
-            "",
-            "Καλησπέρα σας,",
-            ".",
-            "..δύο τελείες",
-            "* 1 EXISTS",
-            "A1 OK not a response {12}",
-            "",
-            "Ευχαριστώ,",
-            "Γιάννης",
-        ]
-        return Array((lines.joined(separator: "\r\n") + "\r\n").utf8)
-    }()
+    static var greek: [UInt8] { SMTPSamples.greek }
 
     /// Broken MIME: a boundary that never closes, a bad base64 part, 8-bit bytes that are not UTF-8 at the end.
     static let brokenMIME: [UInt8] = {

@@ -62,7 +62,8 @@ enum SMTPFixtures {
     static var clientScript: String { directory.appendingPathComponent("smtp_client.py").path }
 }
 
-/// A Greek 8-bit message with lines that need dot-stuffing, CRLF throughout.
+/// A Greek 8-bit message, CRLF throughout, with lines that look like protocol to a careless peer: lines that
+/// need SMTP dot-stuffing, and lines like IMAP responses and literals. The SMTP and IMAP tests both use it.
 enum SMTPSamples {
     static let greek: [UInt8] = {
         let lines: [String] = [
@@ -78,6 +79,8 @@ enum SMTPSamples {
             "..δύο τελείες στην αρχή",
             ".τελεία στην αρχή",
             " .",
+            "* 1 EXISTS",
+            "A1 OK not a response {12}",
             "",
             "Ευχαριστώ,",
             "Γιάννης",
