@@ -18,9 +18,16 @@ public final class CareServices: Sendable {
     /// Seals secrets kept in the database (IMAP passwords).
     let secrets: SecretBox
     let email: EmailChannel
+    /// Visitors' web chat connections.
+    let chat: ChatHub
+    /// Agents' chat replies to visitors who left, and transcripts.
+    let chatTransport: ChatTransport
 
     init(config: CareConfig, store: CareStore, bus: any EventBus, translator: Translator, hub: LiveHub,
-         signInLimiter: SignInLimiter, metrics: CareMetrics, blobs: BlobStore, secrets: SecretBox, email: EmailChannel) {
+         signInLimiter: SignInLimiter, metrics: CareMetrics, blobs: BlobStore, secrets: SecretBox, email: EmailChannel,
+         chat: ChatHub) {
+        self.chat = chat
+        self.chatTransport = ChatTransport(email: email.transport, hub: chat, translator: translator, store: store)
         self.blobs = blobs
         self.secrets = secrets
         self.email = email

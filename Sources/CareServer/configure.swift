@@ -45,13 +45,15 @@ public func configure(_ app: Application, config: CareConfig, clock: any CareClo
     let secrets = try config.secretKey.map(SecretBox.init(passphrase:))
         ?? SecretBox.keyFile((config.dataDirectory as NSString).appendingPathComponent("secret.key"))
     let email = try EmailChannel(config: config, store: store, blobs: blobs, secrets: secrets, logger: app.logger)
-    let services = CareServices(config: config, store: store, bus: bus, translator: translator,
-                                hub: LiveHub(bus: bus, store: store),
+    let hub = LiveHub(bus: bus, store: store)
+    let services = CareServices(config: config, store: store, bus: bus, translator: translator, hub: hub,
                                 signInLimiter: SignInLimiter(limit: config.signInAttemptsPerWindow), metrics: metrics,
-                                blobs: blobs, secrets: secrets, email: email)
+                                blobs: blobs, secrets: secrets, email: email,
+                                chat: ChatHub(store: store, bus: bus, agents: hub, logger: app.logger))
     app.storage[CareServicesKey.self] = services
     let worker = OutboxWorker(store: store, logger: app.logger, metrics: metrics)
     if let transport = email.transport { worker.register(transport, for: .email) }
+    worker.register(services.chatTransport, for: .chat)
     app.storage[OutboxWorkerKey.self] = worker
 
     // Views
@@ -85,6 +87,7 @@ struct CareLifecycle: LifecycleHandler {
     func didBootAsync(_ app: Application) async throws {
         if let pg = app.care.bus as? PostgresEventBus { await pg.start() }
         app.care.hub.start()
+        app.care.chat.start()
         if runWorker {
             app.outboxWorker.start()
             app.care.email.poller.start()
@@ -99,6 +102,7 @@ struct CareLifecycle: LifecycleHandler {
         await app.care.email.receiver?.stop()
         app.care.email.poller.stop()
         app.outboxWorker.stop()
+        await app.care.chat.shutdown()
         await app.care.hub.shutdown()
         await app.care.bus.shutdown()
     }

@@ -34,5 +34,8 @@ func routes(_ app: Application) throws {
     let admin = signedIn.grouped(RequireRole(allowed: [.admin]))
     AdminController.register(admin)
 
+    // Called from customers' sites: no session, no CSRF token; each route checks the widget's origins itself.
+    ChatController.register(app)
+
     try APIRoutes.register(app)
 }

@@ -50,6 +50,10 @@ public enum ConversationEventKind: String, Codable, CaseIterable, Sendable {
     case merged, subjectChanged = "subject_changed"
     /// A reply could not be delivered (e.g. an e-mail bounce); detail: recipient, status, diagnostic, message.
     case deliveryFailed = "delivery_failed"
+    /// A chat visitor gave a name and e-mail address; detail: name, email, joined (the customer they were joined to).
+    case visitorIdentified = "visitor_identified"
+    /// The chat visitor ended the chat; detail: transcript (the address a transcript goes to, if asked).
+    case chatEnded = "chat_ended"
 }
 
 public enum Tagging {

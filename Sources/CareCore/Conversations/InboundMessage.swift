@@ -56,6 +56,9 @@ public struct InboundMessage: Sendable {
     public var automaticReason: String?
     /// Where the channel kept the message exactly as received (a key of the blob store), if it did.
     public var rawStorageKey: String?
+    /// Open a new conversation even if the sender has an open one on this channel (a chat visitor who ended the
+    /// previous chat and started another).
+    public var startsNewConversation = false
 
     public init(channel: Channel, sender: IdentityAddress?, senderName: String? = nil, externalId: String? = nil,
                 conversationId: Int? = nil, threadHints: [String] = [], subject: String? = nil, text: String,

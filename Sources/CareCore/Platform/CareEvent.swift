@@ -11,6 +11,10 @@ public struct CareEvent: Codable, Sendable, Equatable {
         /// An agent is looking at a conversation (sent as a heartbeat) or has left it.
         case viewing, left
         case typing
+        /// The customer is typing in a chat (`active` false: stopped).
+        case customerTyping = "customer.typing"
+        /// Chat messages were read up to `messageId`: by an agent (`agentId` set) or by the customer.
+        case chatRead = "chat.read"
     }
 
     public var kind: Kind
@@ -24,10 +28,12 @@ public struct CareEvent: Codable, Sendable, Equatable {
     public var agentName: String?
     /// Which node published it, so a node can ignore its own echo from PostgreSQL.
     public var origin: String?
+    /// For typing events: false when the typist stopped.
+    public var active: Bool?
 
     public init(kind: Kind, conversationId: Int? = nil, messageId: Int? = nil, customerId: Int? = nil,
                 teamId: Int? = nil, assigneeId: Int? = nil, agentId: Int? = nil, agentName: String? = nil,
-                origin: String? = nil) {
+                origin: String? = nil, active: Bool? = nil) {
         self.kind = kind
         self.conversationId = conversationId
         self.messageId = messageId
@@ -37,6 +43,7 @@ public struct CareEvent: Codable, Sendable, Equatable {
         self.agentId = agentId
         self.agentName = agentName
         self.origin = origin
+        self.active = active
     }
 }
 

@@ -7,5 +7,6 @@ public enum CareMigrations {
         M0002_CreateSearchIndexes(),
         M0003_AddIndexesForLargeInboxes(),
         M0004_CreateMailChannel(),
+        M0005_CreateWebChat(),
     ]
 }

@@ -52,6 +52,7 @@ public struct CareStore: Sendable {
     public var audit: AuditLog { AuditLog(store: self) }
     public var outbox: Outbox { Outbox(store: self) }
     public var mailboxes: MailboxRepository { MailboxRepository(store: self) }
+    public var chat: ChatRepository { ChatRepository(store: self) }
     public var search: SearchRepository { SearchRepository(store: self) }
     public var ingestion: IngestionPipeline { IngestionPipeline(store: self) }
 }

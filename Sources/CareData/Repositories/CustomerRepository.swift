@@ -97,7 +97,8 @@ public struct CustomerRepository: Sendable {
     }
 
     /// Moves identities, conversations and history of `sourceId` to `survivorId`, and records it in the audit log.
-    public func merge(_ sourceId: Int, into survivorId: Int, by actor: Viewer, ip: String? = nil) async throws -> Customer {
+    /// `actor` nil: CareDesk itself (a chat visitor gave the e-mail address of a known customer).
+    public func merge(_ sourceId: Int, into survivorId: Int, by actor: Viewer?, ip: String? = nil) async throws -> Customer {
         guard sourceId != survivorId else {
             throw CareError.conflict(code: "customer.merge_self", "A customer cannot be merged into itself.")
         }
@@ -132,7 +133,7 @@ public struct CustomerRepository: Sendable {
             return conversations.count
         }
         _ = moved
-        await store.events.publish(CareEvent(kind: .customerUpdated, customerId: survivorId, agentId: actor.agentId))
+        await store.events.publish(CareEvent(kind: .customerUpdated, customerId: survivorId, agentId: actor?.agentId))
         return try await find(survivorId)
     }
 

@@ -75,6 +75,7 @@ public struct IngestionPipeline: Sendable {
         var openConversation: ConversationState?
         var lookedForOpenConversation = false
         if let sender = m.sender, explicitConversation == nil, m.threadHints.isEmpty, m.channel.continuesOpenConversation,
+           !m.startsNewConversation,
            let known = try await knownSenderAndOpenConversation(sender, channel: m.channel, sql: sql) {
             identityId = known.identityId
             customerId = known.customerId
@@ -123,7 +124,7 @@ public struct IngestionPipeline: Sendable {
                 customer_id = \(bind: customerId) AND id IN (\(binds: Array(m.conversationReferences.prefix(50))))
                 """), orderBy: "last_message_at DESC")
         }
-        if conversation == nil, m.channel.continuesOpenConversation, !lookedForOpenConversation {
+        if conversation == nil, m.channel.continuesOpenConversation, !m.startsNewConversation, !lookedForOpenConversation {
             let active = [ConversationStatus.open.rawValue, ConversationStatus.pending.rawValue]
             conversation = try await ConversationState.load(sql, where: SQLQueryString("""
                 customer_id = \(bind: customerId) AND channel = \(bind: m.channel.rawValue) AND status IN (\(binds: active))

@@ -210,14 +210,21 @@ extension MailboxRepository {
         let lastSender = earlier.last { $0.direction == .inbound && $0.channel == .email }?.senderIdentityId
         let recipient = identities.first { $0.id == lastSender }?.address ?? identities.first?.address
 
-        var mailbox: Mailbox?
-        if let id = conversation.mailboxId { mailbox = try await Mailbox.find(id, on: db) }
-        if mailbox == nil || mailbox?.active == false {
-            let active = try await Mailbox.query(on: db).filter(\.$active == true).sort(\.$id).all()
-            mailbox = active.first { $0.teamId != nil && $0.teamId == conversation.$team.id } ?? active.first ?? mailbox
-        }
         return EmailReplyContext(message: message, conversation: conversation, customerName: customer.name,
-                                 recipient: recipient, mailbox: mailbox,
+                                 recipient: recipient,
+                                 mailbox: try await sendingMailbox(preferred: conversation.mailboxId, teamId: conversation.$team.id),
                                  earlier: earlier.map { ($0.direction, $0.externalId, $0.id!) })
+    }
+
+    /// The mailbox mail about a conversation leaves from: the preferred one (the conversation's, a chat widget's),
+    /// else the first active one of the team, else the first active one; nil when there is none.
+    public func sendingMailbox(preferred: Int?, teamId: Int?) async throws -> Mailbox? {
+        var mailbox: Mailbox?
+        if let preferred { mailbox = try await Mailbox.find(preferred, on: store.db) }
+        if mailbox == nil || mailbox?.active == false {
+            let active = try await Mailbox.query(on: store.db).filter(\.$active == true).sort(\.$id).all()
+            mailbox = active.first { $0.teamId != nil && $0.teamId == teamId } ?? active.first ?? mailbox
+        }
+        return mailbox
     }
 }

@@ -179,11 +179,13 @@ struct SecurityHeaders: AsyncMiddleware {
         response.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
         response.headers.replaceOrAdd(name: "X-Frame-Options", value: "DENY")
         response.headers.replaceOrAdd(name: "Referrer-Policy", value: "same-origin")
-        if response.headers.contentType == .html {
-            // Scripts only from our own origin: an injected inline script would not run even if escaping failed.
-            response.headers.replaceOrAdd(name: "Content-Security-Policy",
-                                          value: "default-src 'self'; img-src 'self' data: https:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'")
+        // Scripts only from our own origin: an injected inline script would not run even if escaping failed.
+        // A page that set its own (stricter or extended) policy keeps it.
+        if response.headers.contentType == .html, !response.headers.contains(name: "Content-Security-Policy") {
+            response.headers.replaceOrAdd(name: "Content-Security-Policy", value: Self.policy)
         }
         return response
     }
+
+    static let policy = "default-src 'self'; img-src 'self' data: https:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'"
 }

@@ -28,6 +28,14 @@ public final class LiveHub: @unchecked Sendable {
 
     var connectedCount: Int { lock.withLock { clients.count } }
 
+    /// Whether an agent of the team (of any team, for nil) has a CareDesk screen open on this node. Presence across
+    /// nodes and away/offline states come with routing (issue 5).
+    func hasAgentOnline(teamId: Int?) -> Bool {
+        lock.withLock {
+            clients.values.contains { c in teamId.map { c.viewer.teamIds.contains($0) } ?? true }
+        }
+    }
+
     func start() {
         let stream = bus.subscribe()
         pump = Task { [weak self] in

@@ -18,6 +18,7 @@ enum AdminController {
         a.post("tokens", ":id", "revoke", use: revokeToken)
         a.get("audit", use: audit)
         AdminMailboxesController.register(a)
+        AdminChatWidgetsController.register(a)
     }
 
     struct AgentRow: Encodable {

@@ -96,6 +96,7 @@ enum ConversationController {
         let customer = try await req.store.customers.find(conversation.$customer.id)
         let others = try await req.store.conversations.list(InboxFilter(statuses: [], customerId: customer.id), for: viewer,
                                                              cursor: nil, limit: 10).items.filter { $0.id != conversation.id }
+        await markChatRead(conversation, req: req)
         return try await req.view.render("conversation", ConversationPage(
             chrome: try PageChrome(req, page: "conversation", title: conversation.subject),
             conversation: try await details(conversation, customer: customer, req: req),
@@ -108,7 +109,14 @@ enum ConversationController {
 
     static func thread(req: Request) async throws -> View {
         let conversation = try await req.store.conversations.find(try req.intParameter("id"), for: try req.viewer)
+        await markChatRead(conversation, req: req)
         return try await req.view.render("thread", ThreadPartial(thread: try await threadEntries(conversation, req: req)))
+    }
+
+    /// An agent who opens a chat (or sees its thread refresh live) has read what the visitor wrote.
+    static func markChatRead(_ c: Conversation, req: Request) async {
+        guard c.channel == .chat, let id = c.id, let viewer = try? req.viewer else { return }
+        await req.care.chat.agentRead(conversationId: id, by: viewer)
     }
 
     static func details(req: Request) async throws -> View {
@@ -249,10 +257,12 @@ enum ConversationController {
         let messages = try await req.store.conversations.thread(of: c.id!)
         let customer = try await Customer.find(c.$customer.id, on: req.store.db)
         let agents = Dictionary(uniqueKeysWithValues: try await req.store.agents.all().map { ($0.id!, $0.name) })
-        return messages.map { m in entry(m, customerName: customer?.name ?? "", agents: agents, req: req) }
+        // Chat replies the visitor has read show "seen" rather than "sent".
+        let seenUpTo = c.channel == .chat ? try await req.store.chat.visitor(ofConversation: c.id!)?.visitorReadUpTo ?? 0 : 0
+        return messages.map { m in entry(m, customerName: customer?.name ?? "", agents: agents, seenUpTo: seenUpTo, req: req) }
     }
 
-    static func entry(_ m: Message, customerName: String, agents: [Int: String], req: Request) -> ThreadEntry {
+    static func entry(_ m: Message, customerName: String, agents: [Int: String], seenUpTo: Int = 0, req: Request) -> ThreadEntry {
         let author: String = switch m.direction {
         case .inbound: customerName
         case .event: agents[m.authorAgentId ?? -1] ?? req.t("thread.system")
@@ -267,7 +277,7 @@ enum ConversationController {
             eventText: m.direction == .event ? eventText(m, req: req) : nil,
             when: req.formatDate(m.createdAt), whenISO: req.isoDate(m.createdAt),
             channelLabel: req.label("channel", m.channelRaw),
-            delivery: m.direction == .outbound ? req.label("delivery", m.deliveryStatusRaw) : nil,
+            delivery: m.direction != .outbound ? nil : id <= seenUpTo ? req.t("delivery.seen") : req.label("delivery", m.deliveryStatusRaw),
             attachments: files.enumerated().compactMap { index, a in
                 // Inline images the HTML shows in place are not listed again.
                 if a.isInline == true, a.contentId.map({ (m.html ?? "").contains("cid:\($0)") }) == true, body.html != nil { return nil }
@@ -295,6 +305,11 @@ enum ConversationController {
         case "subject_changed": return req.t("event.subject_changed", v("to"))
         case "merged": return req.t("event.merged", v("from"), v("to"))
         case "created": return req.t("event.created", req.label("channel", v("channel")))
+        case "visitor_identified":
+            let who = [v("name"), v("email")].filter { !$0.isEmpty }.joined(separator: ", ")
+            return req.t("event.visitor_identified", who) + (v("joined").isEmpty ? "" : " · " + req.t("event.visitor_joined"))
+        case "chat_ended":
+            return req.t("event.chat_ended") + (v("transcript").isEmpty ? "" : " · " + req.t("event.chat_transcript", v("transcript")))
         case "delivery_failed": return req.t("event.delivery_failed", v("recipient"), [v("status"), v("diagnostic")].filter { !$0.isEmpty }.joined(separator: " "))
         default: return kind
         }

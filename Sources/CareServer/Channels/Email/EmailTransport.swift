@@ -11,9 +11,14 @@ struct EmailTransport: OutboundTransport {
     let blobs: BlobStore
 
     func deliver(_ item: OutboxItem, store: CareStore) async throws {
+        try await deliver(item, store: store, to: nil)
+    }
+
+    /// `to` overrides the recipient (a chat visitor's answer goes to the address they gave in the chat).
+    func deliver(_ item: OutboxItem, store: CareStore, to: String?) async throws {
         guard let messageId = item.messageId else { throw PermanentDeliveryFailure("the outbox item names no message") }
         let context = try await store.mailboxes.replyContext(messageId: messageId)
-        guard let recipient = context.recipient else {
+        guard let recipient = to ?? context.recipient else {
             throw PermanentDeliveryFailure("the customer has no e-mail address")
         }
         guard let mailbox = context.mailbox else {
@@ -21,8 +26,13 @@ struct EmailTransport: OutboundTransport {
         }
         let mail = Self.mail(for: context, to: recipient, from: mailbox, automatic: item.kind != "reply",
                              attachments: try attachments(of: context.message), now: store.clock.now())
+        try await send(mail, from: mailbox.address, to: recipient)
+    }
+
+    /// Hands one mail to the relay; a permanent refusal fails the outbox item at once.
+    func send(_ mail: OutgoingMail, from sender: String, to recipient: String) async throws {
         do {
-            let result = try await SMTPClient.send(MIMEBuilder.build(mail), from: mailbox.address, to: [recipient], using: relay)
+            let result = try await SMTPClient.send(MIMEBuilder.build(mail), from: sender, to: [recipient], using: relay)
             if result.acceptedRecipients.isEmpty {
                 throw PermanentDeliveryFailure("the relay accepted no recipient: \(result.finalReply)")
             }
