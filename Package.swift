@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.0.0"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         .executableTarget(
@@ -92,7 +93,11 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "CareCoreTests", dependencies: ["CareCore"], swiftSettings: strict),
+        .testTarget(
+            name: "CareCoreTests",
+            dependencies: ["CareCore", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "CareServerTests",
             dependencies: [
