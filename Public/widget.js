@@ -226,8 +226,17 @@ button { cursor: pointer; }
     host.style.setProperty("--cd-colour", colour);
     host.style.setProperty("--cd-on", onColour(colour));
     const shadow = host.attachShadow({ mode: "open" });
-    const style = document.createElement("style");
-    style.textContent = CSS;
+    // A constructed stylesheet is not an inline <style>, so sites whose Content-Security-Policy forbids inline
+    // styles (as CareDesk's own pages do) still show the widget styled; the <style> element is the fallback.
+    let style = null;
+    try {
+      const sheet = new CSSStyleSheet();
+      sheet.replaceSync(CSS);
+      shadow.adoptedStyleSheets = [sheet];
+    } catch (_) {
+      style = document.createElement("style");
+      style.textContent = CSS;
+    }
     const u = {};
     u.badge = h("span", { class: "badge", hidden: true, "aria-hidden": "true" });
     u.launcherIcon = icon("chat");
@@ -261,7 +270,8 @@ button { cursor: pointer; }
       u.header, u.log, u.typing, u.notice, u.details.el, u.confirm.el, u.endedBox, u.composer.el);
 
     u.root = h("div", { class: "root" + (config.position === "left" ? " left" : "") }, u.launcher, u.panel);
-    shadow.append(style, u.root);
+    if (style) shadow.append(style);
+    shadow.append(u.root);
     document.body.append(host);
     return u;
   }

@@ -272,6 +272,9 @@ T = {
  "delivery.seen": ("seen", "διαβάστηκε", "pročitano"),
  "conversation.customer_typing": ("The customer is typing…", "Ο πελάτης πληκτρολογεί…", "Korisnik piše…"),
  "inbox.waiting_for": ("waiting {0}", "σε αναμονή {0}", "čeka {0}"),
+ "duration.minutes": ("{0} min", "{0} λεπ.", "{0} min"),
+ "duration.hours": ("{0} h {1} min", "{0} ώ. {1} λεπ.", "{0} h {1} min"),
+ "duration.days": ("{0} d {1} h", "{0} ημ. {1} ώ.", "{0} d {1} h"),
  "inbox.view.chats": ("Chats waiting", "Συνομιλίες σε αναμονή", "Chatovi na čekanju"),
  # The chat widget on customers' sites (sent to the widget by GET /chat/widgets/KEY; docs/CHAT.md).
  "widget.open": ("Chat with us", "Συνομιλήστε μαζί μας", "Razgovarajte s nama"),

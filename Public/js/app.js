@@ -86,6 +86,7 @@ function refreshAll() {
 
 // --- presence ----------------------------------------------------------------
 const viewers = new Map(); // agentId -> {name, seen, typingUntil}
+let customerTypingUntil = 0; // a chat visitor typing (they send a refresh every 2 s while typing)
 const presenceEl = document.getElementById("presence");
 
 function renderPresence() {
@@ -95,6 +96,7 @@ function renderPresence() {
   const names = [...viewers.values()].map((v) => v.name);
   const typing = [...viewers.values()].filter((v) => v.typingUntil > now).map((v) => v.name);
   const parts = [];
+  if (customerTypingUntil > now) parts.push(presenceEl.dataset.customerTyping);
   if (names.length) parts.push(presenceEl.dataset.viewing.replace("{0}", names.join(", ")));
   if (typing.length) parts.push(presenceEl.dataset.typing.replace("{0}", typing.join(", ")));
   presenceEl.textContent = parts.join(" · ");
@@ -103,6 +105,9 @@ function renderPresence() {
 function announceViewing() {
   if (conversationId) send({ type: "viewing", conversationId });
 }
+
+// Waiting times in the list ("waiting 12 min") move on even when nothing happens.
+if (page === "inbox") setInterval(refreshInbox, 30000);
 
 if (conversationId) {
   setInterval(announceViewing, 10000);
@@ -132,6 +137,14 @@ function onEvent(ev) {
     renderPresence();
     return;
   }
+  if (ev.kind === "customer.typing") {
+    if (ev.conversationId !== conversationId) return;
+    customerTypingUntil = ev.active === false ? 0 : Date.now() + 6000;
+    renderPresence();
+    return;
+  }
+  // A visitor read our replies ("seen"); our own read marks change nothing on screen.
+  if (ev.kind === "chat.read" && ev.agentId) return;
   if (page === "inbox") debounced("inbox", refreshInbox);
   if (conversationId && ev.conversationId === conversationId) {
     if (ev.kind === "message.created") debounced("thread", refreshThread, 50);

@@ -114,11 +114,11 @@ struct RealtimeTests {
         }
     }
 
-    /// Tries to open the agents' socket; true only if the server upgraded the connection.
-    static func upgrades(port: Int, headers: HTTPHeaders) async -> Bool {
+    /// Tries to open a socket (the agents' by default); true only if the server upgraded the connection.
+    static func upgrades(port: Int, path: String = "/ws", headers: HTTPHeaders) async -> Bool {
         let upgraded = Inbox()
         let attempt = Task {
-            try await WebSocket.connect(to: "ws://127.0.0.1:\(port)/ws", headers: headers, on: MultiThreadedEventLoopGroup.singleton) { ws in
+            try await WebSocket.connect(to: "ws://127.0.0.1:\(port)\(path)", headers: headers, on: MultiThreadedEventLoopGroup.singleton) { ws in
                 upgraded.add(String(decoding: try! JSONEncoder().encode(CareEvent(kind: .viewing)), as: UTF8.self))
                 _ = ws.close()
             }.get()

@@ -27,6 +27,8 @@ enum InboxController {
         let lastActivity: String
         let lastActivityISO: String
         let waiting: Bool
+        /// How long the customer has been waiting for an answer ("waiting 12 min"), for rows that wait.
+        let waitingFor: String?
     }
 
     struct NavItem: Encodable {
@@ -120,6 +122,9 @@ enum InboxController {
             NavItem(label: req.t(label), href: "/inbox?view=\(key)", count: n(count),
                     active: sel.view == key && sel.teamId == nil && sel.channel == nil && sel.status == nil)
         }
+            // Live chats are answered within minutes: the ones waiting longest first.
+            + [NavItem(label: req.t("inbox.view.chats"), href: "/inbox?view=open&channel=chat&sort=oldest",
+                       count: n(counts.byChannel[.chat] ?? 0), active: sel.channel == .chat && sel.sort == .oldest && sel.status == nil)]
         let visibleTeams = teams.filter { viewer.role.seesAllConversations || viewer.teamIds.contains($0.id!) }
         let teamItems = visibleTeams.map { (t: Team) -> NavItem in
             let id = t.id!
@@ -161,7 +166,16 @@ enum InboxController {
                 priority: c.priorityRaw, priorityLabel: req.label("priority", c.priorityRaw),
                 assignee: c.$assignee.id.flatMap { agents[$0] }, team: c.$team.id.flatMap { teams[$0] },
                 tags: c.tagNames, lastActivity: req.formatDate(c.lastMessageAt), lastActivityISO: req.isoDate(c.lastMessageAt),
-                waiting: c.waitingSince != nil && c.status.isActive)
+                waiting: c.waitingSince != nil && c.status.isActive,
+                waitingFor: c.status.isActive ? c.waitingSince.map { req.t("inbox.waiting_for", waitDuration(since: $0, req: req)) } : nil)
         }
+    }
+
+    /// "12 min", "2 h 05 min", "3 d 4 h" in the agent's language.
+    static func waitDuration(since: Date, req: Request) -> String {
+        let minutes = max(0, Int(req.store.clock.now().timeIntervalSince(since) / 60))
+        if minutes < 60 { return req.t("duration.minutes", String(minutes)) }
+        if minutes < 24 * 60 { return req.t("duration.hours", String(minutes / 60), String(format: "%02d", minutes % 60)) }
+        return req.t("duration.days", String(minutes / 1440), String(minutes % 1440 / 60))
     }
 }

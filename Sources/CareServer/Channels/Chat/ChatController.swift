@@ -40,6 +40,8 @@ enum ChatController {
         guard let origin else { return }
         r.headers.replaceOrAdd(name: .accessControlAllowOrigin, value: origin)
         r.headers.replaceOrAdd(name: .vary, value: "Origin")
+        // Lets the widget read how long to wait after a 429.
+        r.headers.replaceOrAdd(name: .accessControlExpose, value: "Retry-After")
     }
 
     enum WidgetLookup {
@@ -60,8 +62,10 @@ enum ChatController {
         return .found(widget, origin: origin)
     }
 
-    /// The widget's list decides; CareDesk's own pages (the admin's preview) are always allowed.
+    /// The widget's list decides; CareDesk's own pages (the admin's preview) are always allowed. Browsers leave
+    /// out Origin on same-origin GETs but say so in Sec-Fetch-Site.
     static func isAllowed(_ origin: String?, for widget: ChatWidget, req: Request) -> Bool {
+        if origin == nil, req.headers.first(name: "Sec-Fetch-Site") == "same-origin" { return true }
         if let origin, let host = req.headers.first(name: .host), let url = URL(string: origin), url.host != nil,
            (url.host! + (url.port.map { ":\($0)" } ?? "")) == host || url.host == host {
             return true
@@ -142,7 +146,7 @@ enum ChatController {
         case .refused(let r): return r
         case .found(let w, let o): (widget, origin) = (w, o)
         }
-        if let wait = req.care.chat.visitorLimiter.take(req.clientIP ?? "unknown", now: Date()) {
+        if let wait = req.care.chat.visitorLimiter.take(req.clientIP ?? "unknown", now: req.store.clock.now()) {
             let r = problem(.tooManyRequests, "rate_limited", "Too many new visitors from this address; try again later.", origin: origin)
             r.headers.replaceOrAdd(name: .retryAfter, value: String(Int(wait.rounded(.up))))
             return r
@@ -155,14 +159,21 @@ enum ChatController {
 
     // MARK: Socket
 
-    @Sendable static func shouldUpgrade(req: Request) async throws -> HTTPHeaders? {
-        guard case .found = try await widget(req) else { return nil }
-        return [:]
+    struct UpgradingWidget: StorageKey { typealias Value = ChatWidget }
+
+    @Sendable static func shouldUpgrade(req: Request) -> EventLoopFuture<HTTPHeaders?> {
+        req.eventLoop.makeFutureWithTask {
+            guard case .found(let widget, _) = try await widget(req) else { return nil }
+            req.storage[UpgradingWidget.self] = widget
+            return [:]
+        }
     }
 
-    @Sendable static func onUpgrade(req: Request, ws: WebSocket) async {
-        guard case .found(let widget, _)? = try? await widget(req) else {
-            try? await ws.close(code: .policyViolation)
+    /// Synchronous on purpose: it runs on the socket's event loop before the first frame is read, so the hello a
+    /// widget sends the moment the socket opens finds its handler in place.
+    @Sendable static func onUpgrade(req: Request, ws: WebSocket) {
+        guard let widget = req.storage[UpgradingWidget.self] else {
+            _ = ws.close(code: .policyViolation)
             return
         }
         req.care.chat.connect(ws, widget: widget)

@@ -108,6 +108,7 @@ final class ChatHub: @unchecked Sendable {
         let key = ObjectIdentifier(connection)
         let (frames, continuation) = AsyncStream<String>.makeStream(bufferingPolicy: .bufferingOldest(64))
         lock.withLock { connections[key] = connection }
+        // Called on the socket's event loop right at the upgrade, before any frame is read, so none is lost.
         socket.onText { _, text in
             // A flood beyond the buffer is dropped unacknowledged; the widget sends those messages again.
             if case .dropped = continuation.yield(text) {
@@ -245,7 +246,7 @@ final class ChatHub: @unchecked Sendable {
     func store(text: String, attachments: [InboundMessage.Attachment], clientId: String, from entry: ConnectedVisitor,
                widget: ChatWidget, refused: (ChatFrames.Failure) -> Void) async throws -> ChatFrames.Ack? {
         guard let visitorId = entry.visitor.id else { return nil }
-        if let wait = messageLimiter.take("v\(visitorId)", now: Date()) {
+        if let wait = messageLimiter.take("v\(visitorId)", now: store.clock.now()) {
             refused(ChatFrames.Failure(code: "rate_limited", message: "Too many messages; send this one again shortly.",
                                        clientId: clientId, retryAfter: (wait * 10).rounded(.up) / 10))
             return nil
@@ -276,7 +277,7 @@ final class ChatHub: @unchecked Sendable {
 
     private func typing(_ frame: ChatFrames.Incoming, from entry: ConnectedVisitor) async throws {
         guard let visitorId = entry.visitor.id, let conversationId = entry.visitor.conversationId,
-              typingLimiter.take("v\(visitorId)", now: Date()) == nil,
+              typingLimiter.take("v\(visitorId)", now: store.clock.now()) == nil,
               let c = try await Conversation.find(conversationId, on: store.db) else { return }
         await bus.publish(CareEvent(kind: .customerTyping, conversationId: conversationId, customerId: c.$customer.id,
                                     teamId: c.$team.id, assigneeId: c.$assignee.id, active: frame.active ?? true))
