@@ -69,6 +69,7 @@ public struct StartupBanner: LifecycleHandler {
                 lines.append("Sign in as \(first.email) with password \(first.password) (shown once; change it under your name, top right).")
             } else if demoAdmin {
                 lines.append("Sign in as \(DemoData.adminEmail) with password \(DemoData.password) (demo data).")
+                lines.append("Web chat: Admin → Chat widgets → a widget → “Try it on a test page” chats as a visitor; answer from the inbox in another browser.")
             } else {
                 lines.append("Sign in with your agent account; create one with: caredesk admin create --email E --name N --password P")
             }

@@ -44,6 +44,9 @@ struct DemoDataTests {
             #expect(agents.allSatisfy { $0.passwordHash == "$2b$12$demo-hash" })
             #expect(agents.contains { $0.role == .supervisor })
             #expect(Set(agents.map(\.timeZone)) == ["Europe/Athens", "Europe/Zagreb"])
+            // A chat widget per team, ready to try.
+            let widgets = try await store.chat.widgets()
+            #expect(Set(widgets.map(\.publicKey)) == ["demo-gr", "demo-hr"] && widgets.allSatisfy { $0.teamId != nil && $0.openingHours != nil })
 
             // Customers with several kinds of identity, attributes, notes and languages.
             let customers = try await Customer.query(on: store.db).with(\.$identities).all()

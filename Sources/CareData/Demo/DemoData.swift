@@ -82,8 +82,27 @@ struct DemoLoader {
         for plan in plans {
             try await play(plan)
         }
+        try await createChatWidgets()
         return DemoSummary(agents: agents.count, teams: teamIds.count, customers: customers.count,
                            conversations: plans.count, messages: messages)
+    }
+
+    /// One chat widget per team, open on weekdays in the team's time zone, embeddable anywhere; fixed keys so a
+    /// developer can embed them in a local test page.
+    mutating func createChatWidgets() async throws {
+        guard let admin = agents.first(where: { $0.seed.role == .admin })?.viewer else { return }
+        let weekdays = Array(repeating: [OpeningHours.Interval(start: 9 * 60, end: 17 * 60)], count: 5) + [[], []]
+        let widgets: [(DemoRegion, String, String, String)] = [
+            (.greece, "demo-gr", "Κατάστημα Demo", "Europe/Athens"),
+            (.croatia, "demo-hr", "Trgovina Demo", "Europe/Zagreb"),
+        ]
+        for (region, key, name, zone) in widgets {
+            _ = try await s.chat.createWidget(ChatWidgetSettings(
+                name: name, teamId: teamIds[region], colour: region == .greece ? "#0d5eaf" : "#c8102e",
+                greetings: [.en: "Hello! How can we help?", .el: "Γεια σας! Πώς μπορούμε να βοηθήσουμε;",
+                            .hr: "Dobar dan! Kako vam možemo pomoći?"],
+                openingHours: OpeningHours(timeZone: zone, days: weekdays)), publicKey: key, by: admin)
+        }
     }
 
     // MARK: People
