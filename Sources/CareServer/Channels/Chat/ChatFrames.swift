@@ -61,7 +61,6 @@ enum ChatFrames {
         let backAt: String?
         let messages: [MessageView]
         let readUpTo: Int
-        let ended: Bool
     }
 
     struct Ack: Encodable {

@@ -219,7 +219,7 @@ final class ChatHub: @unchecked Sendable {
             connection.send(ChatFrames.Welcome(
                 visitor: .init(name: visitor.name, email: visitor.email), online: online,
                 backAt: online ? nil : backAt(for: widget).map(ChatFrames.timestamp),
-                messages: views, readUpTo: visitor.agentReadUpTo, ended: false))
+                messages: views, readUpTo: visitor.agentReadUpTo))
         } catch {
             logger.error("chat: hello failed", metadata: ["error": "\(error)"])
             connection.send(ChatFrames.Failure(code: "server_error", message: "Something went wrong; connect again."))
