@@ -59,6 +59,12 @@ final class ChatClient: @unchecked Sendable {
     }
 
     func close() async { try? await socket.close() }
+
+    /// Sends a message as the widget does and returns the id the server acknowledged it with.
+    func say(_ text: String, clientId: String) async throws -> Int {
+        try await send(["type": "message", "clientId": clientId, "text": text])
+        return try #require(await wait(type: "ack") { $0["clientId"] as? String == clientId }?.messageId)
+    }
 }
 
 extension Dictionary where Key == String, Value == Any {
@@ -88,6 +94,14 @@ struct ChatTests {
         }
         #expect(token.count >= 43)
         return token
+    }
+
+    /// A new visitor of the widget with an open, greeted socket.
+    static func chatting(_ app: Application, port: Int, widget: ChatWidget) async throws -> (token: String, chat: ChatClient) {
+        let token = try await visitor(app, widget.publicKey)
+        let chat = try await ChatClient.connect(port: port, key: widget.publicKey)
+        _ = try await chat.hello(token: token)
+        return (token, chat)
     }
 
     static func inboundCount(_ app: Application) async throws -> Int {
@@ -139,11 +153,9 @@ struct ChatTests {
             defer { Task { await app.server.shutdown() } }
             let store = app.care.store
             let w = try await Self.widget(app, f)
-            let token = try await Self.visitor(app, w.publicKey)
-            var chat = try await ChatClient.connect(port: port, key: w.publicKey)
-            _ = try await chat.hello(token: token)
-            try await chat.send(["type": "message", "clientId": "first-message", "text": "Trebam pomoć"])
-            let first = try #require(await chat.wait(type: "ack")?.messageId)
+            let (token, firstChat) = try await Self.chatting(app, port: port, widget: w)
+            var chat = firstChat
+            let first = try await chat.say("Trebam pomoć", clientId: "first-message")
             let conversationId = try #require(try await Message.find(first, on: store.db)).$conversation.id
             let eleni = try f.viewer(f.agentA, store)
 
@@ -183,8 +195,7 @@ struct ChatTests {
             let bruno = try await Self.visitor(app, w.publicKey)
             let anaChat = try await ChatClient.connect(port: port, key: w.publicKey)
             _ = try await anaChat.hello(token: ana)
-            try await anaChat.send(["type": "message", "clientId": "ana-private", "text": "Moj broj kartice je tajna"])
-            let anaMessage = try #require(await anaChat.wait(type: "ack")?.messageId)
+            let anaMessage = try await anaChat.say("Moj broj kartice je tajna", clientId: "ana-private")
 
             let brunoChat = try await ChatClient.connect(port: port, key: w.publicKey)
             let welcome = try await brunoChat.hello(token: bruno)
@@ -217,9 +228,7 @@ struct ChatTests {
             let port = try await RealtimeTests.start(app)
             defer { Task { await app.server.shutdown() } }
             let w = try await Self.widget(app, f)
-            let token = try await Self.visitor(app, w.publicKey)
-            let chat = try await ChatClient.connect(port: port, key: w.publicKey)
-            _ = try await chat.hello(token: token)
+            let (_, chat) = try await Self.chatting(app, port: port, widget: w)
             for i in 0..<14 { try await chat.send(["type": "message", "clientId": "flood-\(1000 + i)", "text": "poruka \(i)"]) }
             let limited = try #require(await chat.wait(type: "error") { $0["code"] as? String == "rate_limited" })
             #expect((limited["clientId"] as? String)?.hasPrefix("flood-") == true && (limited["retryAfter"] as? Double ?? 0) > 0)
@@ -277,11 +286,8 @@ struct ChatTests {
             let earlier = try await store.ingestion.ingest(InboundMessage(channel: .email, sender: IdentityAddress(kind: .email, address: "marija@example.hr"),
                                                                            senderName: "Marija Kovač", text: "Stara narudžba"))
             let w = try await Self.widget(app, f)
-            let token = try await Self.visitor(app, w.publicKey)
-            let chat = try await ChatClient.connect(port: port, key: w.publicKey)
-            _ = try await chat.hello(token: token)
-            try await chat.send(["type": "message", "clientId": "marija-chat", "text": "Opet ja"])
-            let id = try #require(await chat.wait(type: "ack")?.messageId)
+            let (_, chat) = try await Self.chatting(app, port: port, widget: w)
+            let id = try await chat.say("Opet ja", clientId: "marija-chat")
             try await chat.send(["type": "identify", "name": "Marija", "email": "not an address"])
             #expect(await chat.wait(type: "error") { $0["code"] as? String == "invalid_email" } != nil)
             try await chat.send(["type": "identify", "name": "Marija", "email": "Marija@Example.hr"])
@@ -307,11 +313,8 @@ struct ChatTests {
             defer { Task { await app.server.shutdown() } }
             let store = app.care.store
             let w = try await Self.widget(app, f)
-            let token = try await Self.visitor(app, w.publicKey)
-            let chat = try await ChatClient.connect(port: port, key: w.publicKey)
-            _ = try await chat.hello(token: token)
-            try await chat.send(["type": "message", "clientId": "read-me-01", "text": "Halo?"])
-            let id = try #require(await chat.wait(type: "ack")?.messageId)
+            let (_, chat) = try await Self.chatting(app, port: port, widget: w)
+            let id = try await chat.say("Halo?", clientId: "read-me-01")
             let conversationId = try #require(try await Message.find(id, on: store.db)).$conversation.id
             let admin = try await signIn(app, email: f.admin.email)
             try await app.testing().test(.GET, "/conversations/\(conversationId)", headers: admin.headers) { res async in
@@ -394,11 +397,9 @@ struct ChatTests {
                 #expect(body["online"] as? Bool == false && body["emailFollowUp"] as? Bool == true)
                 #expect((body["backAt"] as? String)?.isEmpty == false)
             }
-            let token = try await Self.visitor(app, w.publicKey)
-            var chat = try await ChatClient.connect(port: port, key: w.publicKey)
-            _ = try await chat.hello(token: token)
-            try await chat.send(["type": "message", "clientId": "offline-q1", "text": "Radite li sutra?"])
-            let id = try #require(await chat.wait(type: "ack")?.messageId)
+            let (token, firstChat) = try await Self.chatting(app, port: port, widget: w)
+            var chat = firstChat
+            let id = try await chat.say("Radite li sutra?", clientId: "offline-q1")
             try await chat.send(["type": "identify", "name": "Ivo", "email": "ivo@example.hr"])
             _ = await chat.wait(type: "identified")
             await chat.close()
