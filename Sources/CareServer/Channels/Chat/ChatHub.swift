@@ -30,6 +30,8 @@ final class ChatHub: @unchecked Sendable {
     final class ConnectedVisitor: @unchecked Sendable {
         var visitor: ChatVisitor
         var connections: Set<ObjectIdentifier> = []
+        /// The last typing state published for the visitor (under the hub's lock).
+        var lastTyping: (active: Bool, at: Date)?
         init(_ visitor: ChatVisitor) { self.visitor = visitor }
     }
 
@@ -57,6 +59,7 @@ final class ChatHub: @unchecked Sendable {
     let visitorLimiter = RateLimiter(burst: 30, perSecond: 0.5)
     private let typingLimiter = RateLimiter(burst: 10, perSecond: 10)
     private let perVisitor = KeyedSerialQueue()
+    private let perConversation = KeyedSerialQueue()
 
     init(store: CareStore, bus: any EventBus, agents: LiveHub, logger: Logger) {
         self.store = store
@@ -70,7 +73,12 @@ final class ChatHub: @unchecked Sendable {
     func start() {
         let stream = bus.subscribe()
         pump = Task { [weak self] in
-            for await event in stream { await self?.forward(event) }
+            for await event in stream {
+                // Events that need a database read go to their conversation's own queue, so one slow read does not
+                // hold up every other chat while each chat still gets its events in order.
+                guard let self, let conversationId = event.conversationId, self.isConnected(conversationId: conversationId) else { continue }
+                await self.perConversation.enqueue(conversationId) { await self.forward(event) }
+            }
         }
         heartbeat = Task { [weak self] in
             while !Task.isCancelled {
@@ -277,10 +285,18 @@ final class ChatHub: @unchecked Sendable {
 
     private func typing(_ frame: ChatFrames.Incoming, from entry: ConnectedVisitor) async throws {
         guard let visitorId = entry.visitor.id, let conversationId = entry.visitor.conversationId,
-              typingLimiter.take("v\(visitorId)", now: store.clock.now()) == nil,
-              let c = try await Conversation.find(conversationId, on: store.db) else { return }
+              typingLimiter.take("v\(visitorId)", now: store.clock.now()) == nil else { return }
+        let active = frame.active ?? true
+        let now = store.clock.now()
+        // Agents' screens keep "typing" up for a few seconds, so a refresh more often than this changes nothing.
+        let recent = lock.withLock { () -> Bool in
+            defer { entry.lastTyping = (active, now) }
+            guard let last = entry.lastTyping else { return false }
+            return last.active == active && now.timeIntervalSince(last.at) < 1.5
+        }
+        guard !recent, let c = try await Conversation.find(conversationId, on: store.db) else { return }
         await bus.publish(CareEvent(kind: .customerTyping, conversationId: conversationId, customerId: c.$customer.id,
-                                    teamId: c.$team.id, assigneeId: c.$assignee.id, active: frame.active ?? true))
+                                    teamId: c.$team.id, assigneeId: c.$assignee.id, active: active))
     }
 
     private func read(_ frame: ChatFrames.Incoming, from entry: ConnectedVisitor) async throws {
@@ -370,6 +386,9 @@ final class ChatHub: @unchecked Sendable {
         return agent.name
     }
 
+    /// Whether a visitor of this conversation is connected to this node.
+    func isConnected(conversationId: Int) -> Bool { lock.withLock { conversations[conversationId] != nil } }
+
     /// Whether a widget of the visitor is connected to this node.
     func isConnected(visitorId: Int) -> Bool { lock.withLock { visitors[visitorId] != nil } }
 }
@@ -388,6 +407,17 @@ actor KeyedSerialQueue {
         tails[key] = tail
         defer { Task { await self.clear(key, ifStill: tail) } }
         return try await task.value
+    }
+
+    /// Queues `work` behind what is queued for `key` and returns at once.
+    func enqueue(_ key: Int, _ work: @escaping @Sendable () async -> Void) {
+        let previous = tails[key]
+        let tail = Task<Void, Never> {
+            await previous?.value
+            await work()
+        }
+        tails[key] = tail
+        Task { await tail.value; self.clear(key, ifStill: tail) }
     }
 
     private func clear(_ key: Int, ifStill tail: Task<Void, Never>) {
