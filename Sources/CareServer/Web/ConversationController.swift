@@ -175,11 +175,8 @@ enum ConversationController {
                 throw CareError.invalid(code: "message.file_too_large",
                                         "“\(file.filename)” is \(size) bytes; files may have at most \(limit).", field: "files")
             }
-            // A name, never a path; control characters removed.
-            let base = file.filename.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? ""
-            let name = String(base.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }.map(Character.init)).prefix(255)
             let key = try req.care.blobs.put(file.data.readableBytesView)
-            return InboundMessage.Attachment(filename: name.isEmpty ? "file" : String(name),
+            return InboundMessage.Attachment(filename: UploadedFilename.safe(file.filename),
                                              contentType: file.contentType.map { "\($0.type)/\($0.subType)" } ?? "application/octet-stream",
                                              size: size, storageKey: key)
         }

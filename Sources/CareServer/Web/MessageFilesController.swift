@@ -54,3 +54,14 @@ enum MessageFilesController {
         return "\(inline ? "inline" : "attachment"); filename=\"\(ascii)\"; filename*=UTF-8''\(encoded)"
     }
 }
+
+/// The name an uploaded file is kept under (composer and chat uploads alike): a name, never a path, without
+/// control characters, at most 200 characters.
+enum UploadedFilename {
+    static func safe(_ raw: String?) -> String {
+        let base = (raw ?? "").split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? ""
+        let clean = String(base.unicodeScalars.filter { !CharacterSet.controlCharacters.contains($0) }.prefix(200).map(Character.init))
+            .trimmingCharacters(in: .whitespaces)
+        return clean.isEmpty || clean == "." || clean == ".." ? "file" : clean
+    }
+}

@@ -211,7 +211,7 @@ enum ChatController {
         guard ChatUploads.accepts(type, patterns: widget.uploadTypeList) else {
             return problem(.unsupportedMediaType, "file_type", "Files of type \(type) are not accepted here.", origin: origin)
         }
-        let name = ChatUploads.safeFilename(req.query[String.self, at: "name"])
+        let name = UploadedFilename.safe(req.query[String.self, at: "name"])
         let key = try await req.care.blobs.store([bytes])[0]
         var refusal: ChatFrames.Failure?
         let ack = try await req.care.chat.store(
@@ -246,20 +246,12 @@ enum ChatController {
     }
 }
 
-/// What visitors may upload, and under which name it is kept.
+/// What visitors may upload.
 enum ChatUploads {
     /// `image/png` matches `image/png` and `image/*`.
     static func accepts(_ type: String, patterns: [String]) -> Bool {
         patterns.contains { p in
             p == type || (p.hasSuffix("/*") && type.hasPrefix(p.dropLast()) && type.count > p.count - 1)
         }
-    }
-
-    /// A file name without paths or control characters, at most 200 characters.
-    static func safeFilename(_ raw: String?) -> String {
-        let base = (raw ?? "").split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? ""
-        let clean = String(base.unicodeScalars.filter { !CharacterSet.controlCharacters.contains($0) }.prefix(200).map(Character.init))
-            .trimmingCharacters(in: .whitespaces)
-        return clean.isEmpty || clean == "." || clean == ".." ? "file" : clean
     }
 }
