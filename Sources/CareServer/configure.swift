@@ -22,6 +22,9 @@ public func configure(_ app: Application, config: CareConfig, clock: any CareClo
         let dir = (path as NSString).deletingLastPathComponent
         if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
         app.databases.use(.sqlite(.file(path)), as: .sqlite)
+        // Fluent keeps one SQLite connection per event loop and database id: a second id gives reads connections of
+        // their own beside the writer's (CareStore.db).
+        app.databases.use(.sqlite(.file(path)), as: .sqliteReads, isDefault: false)
     case .sqliteMemory:
         app.databases.use(.sqlite(.memory), as: .sqlite)
     case .postgres(let url):
@@ -38,7 +41,8 @@ public func configure(_ app: Application, config: CareConfig, clock: any CareClo
         try await (app.db as! any SQLDatabase).raw("PRAGMA journal_mode=WAL").run()
     }
 
-    let store = CareStore(db: app.db, clock: clock, events: bus, writeGate: WriteGate())
+    let store = CareStore(db: app.db, readers: try await readers(app, config.database), clock: clock, events: bus,
+                          writeGate: WriteGate())
     let translator = try Translator.load(from: app.directory.resourcesDirectory + "Locales")
     let metrics = CareMetrics()
     let blobs = BlobStore(directory: (config.dataDirectory as NSString).appendingPathComponent("blobs"))
@@ -72,6 +76,29 @@ public func configure(_ app: Application, config: CareConfig, clock: any CareClo
 
     if config.autoMigrate { try await app.autoMigrate() }
     if serving { app.lifecycle.use(CareLifecycle(runWorker: config.runWorker)) }
+}
+
+/// What CareStore reads with: on a file SQLite database the reader connections (one per event loop, each told to
+/// wait for a moment instead of failing while SQLite is busy, e.g. during a checkpoint), on PostgreSQL the pools of
+/// all event loops rather than one; an in-memory database reads on its one connection.
+private func readers(_ app: Application, _ database: CareConfig.Database) async throws -> (@Sendable () -> any Database)? {
+    let id: DatabaseID
+    switch database {
+    case .sqliteMemory: return nil
+    case .sqlite:
+        id = .sqliteReads
+        for loop in app.eventLoopGroup.makeIterator() {
+            let db = app.databases.database(id, logger: app.logger, on: loop)! as! any SQLDatabase
+            try await db.raw("PRAGMA busy_timeout = 5000").run()
+        }
+    case .postgres: id = .psql
+    }
+    let (databases, group, logger) = (app.databases, app.eventLoopGroup, app.logger)
+    return { databases.database(id, logger: logger, on: group.any())! }
+}
+
+extension DatabaseID {
+    static let sqliteReads = DatabaseID(string: "sqlite-reads")
 }
 
 struct OutboxWorkerKey: StorageKey { typealias Value = OutboxWorker }

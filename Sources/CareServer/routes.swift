@@ -11,7 +11,8 @@ func routes(_ app: Application) throws {
     app.get("metrics") { req async -> Response in
         let store = req.store
         let commits = store.isSQLite ? await store.writeGateStatistics : nil
-        let text = req.care.metrics.render(websocketClients: req.care.hub.connectedCount, sqliteCommits: commits)
+        let text = req.care.metrics.render(websocketClients: req.care.hub.connectedCount, chatVisitors: req.care.chat.connectedCount,
+                                           droppedEvents: req.care.bus.droppedEvents, sqliteCommits: commits)
         let r = Response(status: .ok, body: .init(string: text))
         r.headers.contentType = HTTPMediaType(type: "text", subType: "plain", parameters: ["version": "0.0.4"])
         return r

@@ -335,6 +335,70 @@ struct ChatTests {
         }
     }
 
+    @Test("a visitor's message goes live to their other tabs, but not back to the socket that has it in its ack")
+    func noEchoToTheSendingSocket() async throws {
+        try await withCareApp { app, f in
+            let port = try await RealtimeTests.start(app)
+            defer { Task { await app.server.shutdown() } }
+            let store = app.care.store
+            let w = try await Self.widget(app, f)
+            let (token, first) = try await Self.chatting(app, port: port, widget: w)
+            let opening = try await first.say("Prva poruka", clientId: "tab-one-0001")
+            let conversationId = try #require(try await Message.find(opening, on: store.db)).$conversation.id
+            let second = try await ChatClient.connect(port: port, key: w.publicKey)
+            _ = try await second.hello(token: token)
+
+            let id = try await first.say("Druga poruka", clientId: "tab-one-0002")
+            #expect(await second.wait(type: "message") { $0.messageId == id } != nil, "the other tab gets it live")
+            // The reply is published after the message, and each chat's events are forwarded in order: had the first
+            // socket been sent its own message again, it would have arrived before the reply.
+            let reply = try await store.conversations.addAgentMessage(to: conversationId, direction: .outbound, text: "Evo me.",
+                                                                      by: try f.viewer(f.admin, store)).message
+            #expect(await first.wait(type: "message") { $0.messageId == reply.id } != nil)
+            #expect(first.all.filter { $0["type"] as? String == "message" }.compactMap(\.messageId) == [reply.id])
+            #expect(await second.wait(type: "message") { $0.messageId == reply.id } != nil)
+            await first.close()
+            await second.close()
+        }
+    }
+
+    @Test("the visitor's typing reaches the agents who may see the chat, also after it moved to another team")
+    func typingFollowsTheChatsAudience() async throws {
+        try await withCareApp { app, f in
+            let port = try await RealtimeTests.start(app)
+            defer { Task { await app.server.shutdown() } }
+            let store = app.care.store
+            let w = try await Self.widget(app, f, team: f.teamA)
+            let (_, eleni) = try await openSocket(port: port, session: try await signIn(app, email: f.agentA.email))
+            let (_, ivana) = try await openSocket(port: port, session: try await signIn(app, email: f.agentB.email))
+            #expect(await eleni.waitReady())
+            #expect(await ivana.waitReady())
+            let (_, chat) = try await Self.chatting(app, port: port, widget: w)
+            let id = try await chat.say("Ima li koga?", clientId: "typing-0001")
+            let conversationId = try #require(try await Message.find(id, on: store.db)).$conversation.id
+            func typed(_ agent: Inbox, _ active: Bool, seconds: Double = 5) async -> Bool {
+                await agent.wait(seconds: seconds) {
+                    $0.kind == .customerTyping && $0.conversationId == conversationId && $0.active == active
+                } != nil
+            }
+
+            try await chat.send(["type": "typing", "active": true])
+            #expect(await typed(eleni, true), "an agent of the widget's team sees the visitor typing")
+            #expect(await typed(ivana, true, seconds: 0.3) == false, "an agent of another team does not")
+
+            _ = try await store.conversations.update(conversationId, ConversationChanges(teamId: .some(f.teamB)),
+                                                     by: try f.viewer(f.admin, store))
+            // The hub learns of the move from the bus, a moment after the update; the widget keeps sending typing.
+            var seen = false
+            for round in 0..<25 where !seen {
+                try await chat.send(["type": "typing", "active": round % 2 == 1])
+                seen = await typed(ivana, round % 2 == 1, seconds: 0.2)
+            }
+            #expect(seen, "after the move, the other team's agent sees the typing")
+            await chat.close()
+        }
+    }
+
     @Test("files: the widget's type and size limits hold, and a file is served only to the visitor who sent it")
     func uploads() async throws {
         try await withCareApp { app, f in

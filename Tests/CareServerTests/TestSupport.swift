@@ -11,7 +11,9 @@ import VaporTesting
 
 /// The databases every database test runs on: SQLite always, PostgreSQL when CAREDESK_TEST_POSTGRES_URL is set.
 enum TestDatabase: String, CaseIterable, Sendable, CustomTestStringConvertible {
-    case sqlite, postgres
+    /// `sqlite` is in memory (one connection); `sqliteFile` is a file in the test's data folder, as `caredesk serve`
+    /// uses it (a writer and reader connections).
+    case sqlite, postgres, sqliteFile
 
     static var postgresURL: String? {
         let url = ProcessInfo.processInfo.environment["CAREDESK_TEST_POSTGRES_URL"]
@@ -89,6 +91,8 @@ func withCareApp(_ database: TestDatabase = .sqlite, clock: any CareClock = Syst
     switch database {
     case .sqlite:
         config.database = .sqliteMemory
+    case .sqliteFile:
+        config.database = .sqlite(path: (config.dataDirectory as NSString).appendingPathComponent("caredesk.sqlite"))
     case .postgres:
         if let postgresURL {
             config.database = .postgres(url: postgresURL)

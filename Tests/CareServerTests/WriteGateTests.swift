@@ -1,5 +1,6 @@
 import CareCore
 @testable import CareData
+@testable import CareServer
 import FluentKit
 import Foundation
 import SQLKit
@@ -83,6 +84,37 @@ struct WriteGateTests {
             }
             try await store.write { db in try await Tag(name: "three").create(on: db) }
             #expect(Set(try await Tag.query(on: store.db).all().map(\.name)) == ["one", "three"])
+        }
+    }
+
+    /// On a SQLite file (as `caredesk serve` runs), reads have connections of their own: a read is answered while a
+    /// write transaction is open, and sees what was committed, not what is still being written. With one connection
+    /// for both, the read would wait for the write, which here waits for the read: the timeout below fails the test.
+    @Test func readsDoNotWaitForAnOpenWriteTransaction() async throws {
+        try await withCareApp(.sqliteFile) { app, _ in
+            let store = app.care.store
+            try await store.write { db in try await Tag(name: "committed").create(on: db) }
+            let (entered, inside) = AsyncStream<Void>.makeStream()
+            let (released, release) = AsyncStream<Void>.makeStream()
+            let writer = Task {
+                try await store.write { db in
+                    try await Tag(name: "in-flight").create(on: db)
+                    inside.yield()
+                    for await _ in released { break }
+                }
+            }
+            for await _ in entered { break }
+            let names = try await withThrowingTaskGroup(of: [String]?.self) { group in
+                group.addTask { try await Tag.query(on: store.db).all().map(\.name) }
+                group.addTask { try await Task.sleep(nanoseconds: 10_000_000_000); return nil }
+                let first = try await group.next()!
+                group.cancelAll()
+                return first
+            }
+            release.yield()
+            try await writer.value
+            #expect(names == ["committed"], "the read should be answered during the write, without its rows")
+            #expect(Set(try await Tag.query(on: store.db).all().map(\.name)) == ["committed", "in-flight"])
         }
     }
 }

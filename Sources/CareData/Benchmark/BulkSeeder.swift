@@ -130,7 +130,8 @@ public struct BulkSeeder: Sendable {
                 try await store.sql.raw("SELECT setval(pg_get_serial_sequence('\(unsafeRaw: table)', 'id'), (SELECT max(id) FROM \(ident: table)))").run()
             }
         }
-        try await store.sql.raw("ANALYZE").run()
+        // ANALYZE writes statistics tables, so on SQLite it goes through the writer like any write.
+        try await store.write { db in try await (db as! any SQLDatabase).raw("ANALYZE").run() }
         return Summary(customers: customerCount, conversations: conversations, messages: written)
     }
 

@@ -109,8 +109,11 @@ public final class Message: Model, @unchecked Sendable {
         get { DeliveryStatus(rawValue: deliveryStatusRaw) ?? .none }
         set { deliveryStatusRaw = newValue.rawValue }
     }
-    public var attachments: [InboundMessage.Attachment] {
-        (try? JSONDecoder().decode([InboundMessage.Attachment].self, from: Data(attachmentsJSON.utf8))) ?? []
+    public var attachments: [InboundMessage.Attachment] { Self.decodeAttachments(attachmentsJSON) }
+
+    static func decodeAttachments(_ json: String) -> [InboundMessage.Attachment] {
+        guard json != "[]" else { return [] }
+        return (try? JSONDecoder().decode([InboundMessage.Attachment].self, from: Data(json.utf8))) ?? []
     }
     public var eventDetails: [String: String] {
         guard let eventDetail else { return [:] }

@@ -5,14 +5,23 @@ import SQLKit
 
 /// The door to the database for everything above CareData. Repositories hang off it.
 public struct CareStore: Sendable {
-    public let db: any Database
+    /// Where reads go. On a file SQLite database and on PostgreSQL these are connections of their own, spread over
+    /// the event loops, so a read never queues behind a write transaction (SQLite in WAL mode lets readers work
+    /// while one writer commits). Writes go through `write`, never here.
+    public var db: any Database { readers?() ?? writer }
+    /// The connection SQLite writes go through, one transaction at a time (see `WriteGate`).
+    let writer: any Database
+    private let readers: (@Sendable () -> any Database)?
     public let clock: any CareClock
     public let events: any EventPublishing
     let writeGate: WriteGate
 
-    public init(db: any Database, clock: any CareClock = SystemClock(), events: any EventPublishing = NoEvents(),
-                writeGate: WriteGate) {
-        self.db = db
+    /// `readers`: gives a database to read with (called per use, so it may pick a connection pool per event loop);
+    /// nil reads on `db` as well, as an in-memory SQLite database must (each connection would be another database).
+    public init(db: any Database, readers: (@Sendable () -> any Database)? = nil, clock: any CareClock = SystemClock(),
+                events: any EventPublishing = NoEvents(), writeGate: WriteGate) {
+        self.writer = db
+        self.readers = readers
         self.clock = clock
         self.events = events
         self.writeGate = writeGate
@@ -20,12 +29,12 @@ public struct CareStore: Sendable {
 
     /// The same store seeing another clock, e.g. to write history with past times (demo data, imports).
     public func with(clock: any CareClock) -> CareStore {
-        CareStore(db: db, clock: clock, events: events, writeGate: writeGate)
+        CareStore(db: writer, readers: readers, clock: clock, events: events, writeGate: writeGate)
     }
 
     public var sql: any SQLDatabase { db as! any SQLDatabase }
-    public var isSQLite: Bool { sql.dialect.name == "sqlite" }
-    public var isPostgres: Bool { sql.dialect.name == "postgresql" }
+    public var isSQLite: Bool { (writer as! any SQLDatabase).dialect.name == "sqlite" }
+    public var isPostgres: Bool { (writer as! any SQLDatabase).dialect.name == "postgresql" }
 
     /// Runs `work` in one transaction; returns only once it is committed. On SQLite, writers queue in this
     /// process first (see `WriteGate`): SQLite has one writer at a time and answers a second one with
@@ -36,7 +45,7 @@ public struct CareStore: Sendable {
     public func write<T: Sendable>(repeatable: Bool = false,
                                    _ work: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
         if isSQLite {
-            return try await writeGate.run(on: db, repeatable: repeatable, work)
+            return try await writeGate.run(on: writer, repeatable: repeatable, work)
         }
         return try await db.transaction(work)
     }

@@ -94,6 +94,41 @@ public struct ChatWidgetSettings: Sendable {
 }
 
 /// Chat widgets (admin) and chat visitors: who they are, their chat in progress, what each side has read.
+/// A message of a chat as its visitor sees it: their own or an agent's reply.
+public struct ChatMessage: Sendable {
+    public let id: Int
+    public let conversationId: Int
+    public let direction: MessageDirection
+    /// The browser's id for a visitor's message.
+    public let externalId: String?
+    public let authorAgentId: Int?
+    public let text: String
+    public let createdAt: Date
+    public let attachments: [InboundMessage.Attachment]
+
+    public init(_ m: Message) {
+        id = m.id ?? 0
+        conversationId = m.$conversation.id
+        direction = m.direction
+        externalId = m.externalId
+        authorAgentId = m.authorAgentId
+        text = m.text
+        createdAt = m.createdAt
+        attachments = m.attachments
+    }
+
+    init(row: any SQLRow) throws {
+        id = try row.decode(column: "id", as: Int.self)
+        conversationId = try row.decode(column: "conversation_id", as: Int.self)
+        direction = MessageDirection(rawValue: try row.decode(column: "direction", as: String.self)) ?? .inbound
+        externalId = try row.decode(column: "external_id", as: String?.self)
+        authorAgentId = try row.decode(column: "author_agent_id", as: Int?.self)
+        text = try row.decode(column: "text", as: String.self)
+        createdAt = try row.decode(column: "created_at", as: Date.self)
+        attachments = Message.decodeAttachments(try row.decode(column: "attachments", as: String.self))
+    }
+}
+
 public struct ChatRepository: Sendable {
     let store: CareStore
 
@@ -229,6 +264,17 @@ public struct ChatRepository: Sendable {
         return rows.reversed()
     }
 
+    /// A visitor's message or an agent's reply (nil for notes, system events and unknown ids), as pushed to the
+    /// visitor. Plain SQL: it runs for every message of every open chat.
+    public func chatMessage(_ id: Int) async throws -> ChatMessage? {
+        guard let row = try await store.sql.raw("""
+            SELECT id, conversation_id, direction, external_id, author_agent_id, text, created_at, attachments
+            FROM messages WHERE id = \(bind: id)
+              AND direction IN (\(bind: MessageDirection.inbound.rawValue), \(bind: MessageDirection.outbound.rawValue))
+            """).first() else { return nil }
+        return try ChatMessage(row: row)
+    }
+
     /// One message of the visitor's chat in progress (for files); nil if it is not theirs to see.
     public func message(_ id: Int, of visitor: ChatVisitor) async throws -> Message? {
         guard let conversationId = visitor.conversationId, let m = try await Message.find(id, on: store.db),
@@ -237,9 +283,11 @@ public struct ChatRepository: Sendable {
     }
 
     /// Stores what a visitor wrote (through the one ingestion pipeline) in their chat in progress, or in a new
-    /// conversation of the widget's team. The same `clientId` twice is one message.
+    /// conversation of the widget's team. The same `clientId` twice is one message. `committed`: see
+    /// `IngestionPipeline.receive`.
     public func receive(from visitor: ChatVisitor, widget: ChatWidget, clientId: String, text: String,
-                        attachments: [InboundMessage.Attachment] = []) async throws -> Ingested {
+                        attachments: [InboundMessage.Attachment] = [],
+                        committed: (@Sendable (Ingested) -> Void)? = nil) async throws -> Ingested {
         var m = InboundMessage(channel: .chat, sender: visitor.identity,
                                senderName: visitor.name ?? "Visitor \(visitor.publicId.prefix(6))",
                                externalId: clientId, conversationId: visitor.conversationId, text: text, attachments: attachments)
@@ -248,12 +296,12 @@ public struct ChatRepository: Sendable {
         m.startsNewConversation = visitor.conversationId == nil
         let ingested: Ingested
         do {
-            ingested = try await store.ingestion.receive(m)
+            ingested = try await store.ingestion.receive(m, committed: committed)
         } catch let error as CareError where visitor.conversationId != nil && error.code == "message.sender_mismatch" {
             // The chat was merged into another customer's conversation by an agent: start afresh.
             m.conversationId = nil
             m.startsNewConversation = true
-            ingested = try await store.ingestion.receive(m)
+            ingested = try await store.ingestion.receive(m, committed: committed)
         }
         if visitor.conversationId != ingested.result.conversationId {
             let conversationId = ingested.result.conversationId

@@ -75,10 +75,26 @@ public struct ConversationChanges: Sendable {
     }
 }
 
+/// The customer, team and assignee of a conversation: what decides which agents see events about it.
+public struct ConversationAudience: Sendable, Equatable {
+    public let conversationId: Int
+    public let customerId: Int
+    public let teamId: Int?
+    public let assigneeId: Int?
+}
+
 public struct ConversationRepository: Sendable {
     let store: CareStore
 
     // MARK: Reading
+
+    /// Who may see the conversation, as live events about it carry it; plain SQL, for paths that run many times a
+    /// second (the chat hub's typing and read marks).
+    public func audience(of id: Int) async throws -> ConversationAudience? {
+        try await ConversationState.load(store.sql, where: "id = \(bind: id)").map {
+            ConversationAudience(conversationId: $0.id, customerId: $0.customerId, teamId: $0.teamId, assigneeId: $0.assigneeId)
+        }
+    }
 
     /// Finds a conversation the viewer may see; others are "not found" so their existence does not leak.
     public func find(_ id: Int, for viewer: Viewer) async throws -> Conversation {

@@ -18,7 +18,10 @@ public struct IngestionPipeline: Sendable {
 
     /// `ingest`, also handing back the stored message (or the one stored the first time, for a repeat), so a
     /// caller that shows it need not read it again.
-    public func receive(_ message: InboundMessage, into conversationId: Int? = nil) async throws -> Ingested {
+    /// `committed` runs after the commit and before the event is published: a caller that answers the sender
+    /// itself (the chat hub's ack) learns the message's id before anyone can hear of it.
+    public func receive(_ message: InboundMessage, into conversationId: Int? = nil,
+                        committed: (@Sendable (Ingested) -> Void)? = nil) async throws -> Ingested {
         try message.validate()
         var adjusted = message
         if let conversationId { adjusted.conversationId = conversationId }
@@ -39,6 +42,7 @@ public struct IngestionPipeline: Sendable {
             }
         }
         let (ingested, conversation) = stored
+        committed?(ingested)
         let outcome = ingested.result
         if outcome.created {
             if outcome.openedConversation {

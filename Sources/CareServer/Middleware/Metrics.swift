@@ -20,11 +20,14 @@ final class CareMetrics: Sendable {
         outboxFailed = registry.makeCounter(name: "caredesk_outbox_failures_total")
     }
 
-    func render(websocketClients: Int, sqliteCommits: (transactions: Int, writes: Int)?) -> String {
+    func render(websocketClients: Int, chatVisitors: Int, droppedEvents: Int, sqliteCommits: (transactions: Int, writes: Int)?) -> String {
         var buffer = [UInt8]()
         registry.emit(into: &buffer)
         var text = String(decoding: buffer, as: UTF8.self)
         text += "# TYPE caredesk_websocket_clients gauge\ncaredesk_websocket_clients \(websocketClients)\n"
+        text += "# TYPE caredesk_chat_connections gauge\ncaredesk_chat_connections \(chatVisitors)\n"
+        // Live events a subscriber (an agent's screen) was too far behind to get; the screen shows them on reload.
+        text += "# TYPE caredesk_live_events_dropped_total counter\ncaredesk_live_events_dropped_total \(droppedEvents)\n"
         if let sqliteCommits {
             // Writes per transaction show how much the group commit of SQLite writers saves (see WriteGate).
             text += "# TYPE caredesk_sqlite_transactions_total counter\ncaredesk_sqlite_transactions_total \(sqliteCommits.transactions)\n"

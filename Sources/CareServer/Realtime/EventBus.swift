@@ -7,15 +7,24 @@ import PostgresNIO
 /// Carries live events to every agent screen. One implementation for a single process,
 /// one over PostgreSQL LISTEN/NOTIFY so several CareDesk nodes on one database see each other's events.
 public protocol EventBus: EventPublishing {
-    /// A stream of every event published on any node, from now on.
-    func subscribe() -> AsyncStream<CareEvent>
+    /// A stream of every event published on any node, from now on. A subscriber that falls further behind than
+    /// its buffer loses events (counted in `droppedEvents`).
+    func subscribe(buffering: AsyncStream<CareEvent>.Continuation.BufferingPolicy) -> AsyncStream<CareEvent>
+    /// Events subscribers lost because they were too far behind, since start (shown in /metrics).
+    var droppedEvents: Int { get }
     func shutdown() async
+}
+
+extension EventBus {
+    /// For screens, which reload what they missed: the newest 1,000 events are kept, older ones dropped.
+    func subscribe() -> AsyncStream<CareEvent> { subscribe(buffering: .bufferingNewest(1000)) }
 }
 
 /// Fans events out to the subscribers of this process.
 public final class InProcessEventBus: EventBus, @unchecked Sendable {
     private let lock = NSLock()
     private var subscribers: [UUID: AsyncStream<CareEvent>.Continuation] = [:]
+    private var dropped = 0
 
     public init() {}
 
@@ -23,12 +32,18 @@ public final class InProcessEventBus: EventBus, @unchecked Sendable {
 
     func deliver(_ event: CareEvent) {
         let targets = lock.withLock { Array(subscribers.values) }
-        for t in targets { t.yield(event) }
+        var lost = 0
+        for t in targets {
+            if case .dropped = t.yield(event) { lost += 1 }
+        }
+        if lost > 0 { lock.withLock { dropped += lost } }
     }
 
-    public func subscribe() -> AsyncStream<CareEvent> {
+    public var droppedEvents: Int { lock.withLock { dropped } }
+
+    public func subscribe(buffering: AsyncStream<CareEvent>.Continuation.BufferingPolicy) -> AsyncStream<CareEvent> {
         let id = UUID()
-        let (stream, continuation) = AsyncStream<CareEvent>.makeStream(bufferingPolicy: .bufferingNewest(1000))
+        let (stream, continuation) = AsyncStream<CareEvent>.makeStream(bufferingPolicy: buffering)
         continuation.onTermination = { [weak self] _ in
             guard let self else { return }
             _ = self.lock.withLock { self.subscribers.removeValue(forKey: id) }
@@ -111,7 +126,11 @@ public final class PostgresEventBus: EventBus, @unchecked Sendable {
         }
     }
 
-    public func subscribe() -> AsyncStream<CareEvent> { local.subscribe() }
+    public func subscribe(buffering: AsyncStream<CareEvent>.Continuation.BufferingPolicy) -> AsyncStream<CareEvent> {
+        local.subscribe(buffering: buffering)
+    }
+
+    public var droppedEvents: Int { local.droppedEvents }
 
     public func shutdown() async {
         listenTask?.cancel()

@@ -35,8 +35,10 @@ enum ChatFrames {
         let at: String
         let attachments: [File]
 
-        init(_ m: Message, agentName: String?) {
-            id = m.id ?? 0
+        init(_ m: Message, agentName: String?) { self.init(ChatMessage(m), agentName: agentName) }
+
+        init(_ m: ChatMessage, agentName: String?) {
+            id = m.id
             from = m.direction == .inbound ? "visitor" : "agent"
             clientId = m.direction == .inbound ? m.externalId : nil
             self.agentName = m.direction == .inbound ? nil : agentName

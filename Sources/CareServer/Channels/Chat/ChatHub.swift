@@ -16,6 +16,21 @@ final class ChatHub: @unchecked Sendable {
         let widget: ChatWidget
         /// Set by a successful `hello` (under the hub's lock).
         var visitorId: Int?
+        /// Messages this connection was sent an ack for lately (under the hub's lock): the ack carried the message,
+        /// so the live push of the same message is not sent to it again.
+        private var acked: [Int] = []
+
+        func rememberAck(_ messageId: Int) {
+            acked.append(messageId)
+            if acked.count > 16 { acked.removeFirst() }
+        }
+
+        /// Whether the connection got the message with an ack (each ack counts once).
+        func takeAck(_ messageId: Int) -> Bool {
+            guard let index = acked.firstIndex(of: messageId) else { return false }
+            acked.remove(at: index)
+            return true
+        }
 
         init(socket: WebSocket, widget: ChatWidget) {
             self.socket = socket
@@ -32,6 +47,10 @@ final class ChatHub: @unchecked Sendable {
         var connections: Set<ObjectIdentifier> = []
         /// The last typing state published for the visitor (under the hub's lock).
         var lastTyping: (active: Bool, at: Date)?
+        /// Who may see the chat in progress, kept so typing and read frames need no database read (under the hub's
+        /// lock); `audienceVersion` changes whenever an event says it may have changed.
+        var audience: ConversationAudience?
+        var audienceVersion = 0
         init(_ visitor: ChatVisitor) { self.visitor = visitor }
     }
 
@@ -71,12 +90,16 @@ final class ChatHub: @unchecked Sendable {
     var connectedCount: Int { lock.withLock { connections.count } }
 
     func start() {
-        let stream = bus.subscribe()
+        // Unbounded: the pump only sorts events into queues, and an event it missed would be a reply the visitor
+        // never sees live.
+        let stream = bus.subscribe(buffering: .unbounded)
         pump = Task { [weak self] in
             for await event in stream {
+                guard let self else { continue }
+                self.forgetAudiences(changedBy: event)
                 // Events that need a database read go to their conversation's own queue, so one slow read does not
                 // hold up every other chat while each chat still gets its events in order.
-                guard let self, let conversationId = event.conversationId, self.isConnected(conversationId: conversationId) else { continue }
+                guard let conversationId = event.conversationId, self.isConnected(conversationId: conversationId) else { continue }
                 await self.perConversation.enqueue(conversationId) { await self.forward(event) }
             }
         }
@@ -245,14 +268,16 @@ final class ChatHub: @unchecked Sendable {
             return
         }
         guard let ack = try await store(text: text, attachments: [], clientId: clientId, from: entry, widget: connection.widget,
-                                         refused: { connection.send($0) }) else { return }
+                                        acknowledgedOn: connection, refused: { connection.send($0) }) else { return }
         connection.send(ack)
     }
 
     /// Stores a visitor's message (text or file) and returns its ack, or sends why not and returns nil.
-    /// Used by the socket and by uploads alike.
+    /// Used by the socket and by uploads alike. `acknowledgedOn`: the socket the ack goes to, which therefore is not
+    /// sent the live push of the same message.
     func store(text: String, attachments: [InboundMessage.Attachment], clientId: String, from entry: ConnectedVisitor,
-               widget: ChatWidget, refused: (ChatFrames.Failure) -> Void) async throws -> ChatFrames.Ack? {
+               widget: ChatWidget, acknowledgedOn connection: Connection? = nil,
+               refused: (ChatFrames.Failure) -> Void) async throws -> ChatFrames.Ack? {
         guard let visitorId = entry.visitor.id else { return nil }
         if let wait = messageLimiter.take("v\(visitorId)", now: store.clock.now()) {
             refused(ChatFrames.Failure(code: "rate_limited", message: "Too many messages; send this one again shortly.",
@@ -263,7 +288,10 @@ final class ChatHub: @unchecked Sendable {
             let ingested = try await perVisitor.run(visitorId) { [store] in
                 let before = entry.visitor.conversationId
                 let ingested = try await store.chat.receive(from: entry.visitor, widget: widget, clientId: clientId, text: text,
-                                                            attachments: attachments)
+                                                            attachments: attachments) { ingested in
+                    guard let connection, let id = ingested.message.id else { return }
+                    self.lock.withLock { connection.rememberAck(id) }
+                }
                 if before != entry.visitor.conversationId { self.track(entry, from: before) }
                 return ingested
             }
@@ -294,17 +322,51 @@ final class ChatHub: @unchecked Sendable {
             guard let last = entry.lastTyping else { return false }
             return last.active == active && now.timeIntervalSince(last.at) < 1.5
         }
-        guard !recent, let c = try await Conversation.find(conversationId, on: store.db) else { return }
-        await bus.publish(CareEvent(kind: .customerTyping, conversationId: conversationId, customerId: c.$customer.id,
-                                    teamId: c.$team.id, assigneeId: c.$assignee.id, active: active))
+        guard !recent, let a = try await audience(of: entry), a.conversationId == conversationId else { return }
+        await bus.publish(CareEvent(kind: .customerTyping, conversationId: conversationId, customerId: a.customerId,
+                                    teamId: a.teamId, assigneeId: a.assigneeId, active: active))
     }
 
     private func read(_ frame: ChatFrames.Incoming, from entry: ConnectedVisitor) async throws {
         guard let upTo = frame.upTo, let conversationId = entry.visitor.conversationId,
               let mark = try await store.chat.markReadByVisitor(entry.visitor, upTo: upTo),
-              let c = try await Conversation.find(conversationId, on: store.db) else { return }
-        await bus.publish(CareEvent(kind: .chatRead, conversationId: conversationId, messageId: mark, customerId: c.$customer.id,
-                                    teamId: c.$team.id, assigneeId: c.$assignee.id))
+              let a = try await audience(of: entry), a.conversationId == conversationId else { return }
+        await bus.publish(CareEvent(kind: .chatRead, conversationId: conversationId, messageId: mark, customerId: a.customerId,
+                                    teamId: a.teamId, assigneeId: a.assigneeId))
+    }
+
+    /// Who may see the visitor's chat in progress: kept from the last read until an event says it may have changed.
+    private func audience(of entry: ConnectedVisitor) async throws -> ConversationAudience? {
+        let (conversationId, known, version) = lock.withLock { (entry.visitor.conversationId, entry.audience, entry.audienceVersion) }
+        guard let conversationId else { return nil }
+        if let known, known.conversationId == conversationId { return known }
+        guard let fresh = try await store.conversations.audience(of: conversationId) else { return nil }
+        lock.withLock { if entry.audienceVersion == version { entry.audience = fresh } }
+        return fresh
+    }
+
+    /// Forgets kept audiences an event may have changed: the conversation's (assigned, moved to another team), or
+    /// all of them when customers changed (a merge moves conversations to another customer without an event of
+    /// their own). Runs on the pump, for every event, so it only takes the lock.
+    private func forgetAudiences(changedBy event: CareEvent) {
+        switch event.kind {
+        case .conversationUpdated, .conversationCreated:
+            guard let conversationId = event.conversationId else { return }
+            lock.withLock {
+                guard let visitorId = conversations[conversationId], let entry = visitors[visitorId] else { return }
+                entry.audience = nil
+                entry.audienceVersion += 1
+            }
+        case .customerUpdated:
+            lock.withLock {
+                for entry in visitors.values where entry.audience != nil {
+                    entry.audience = nil
+                    entry.audienceVersion += 1
+                }
+            }
+        default:
+            return
+        }
     }
 
     private func identify(_ frame: ChatFrames.Incoming, from entry: ConnectedVisitor, on connection: Connection) async throws {
@@ -345,13 +407,14 @@ final class ChatHub: @unchecked Sendable {
         let targets: [Connection] = lock.withLock {
             guard let visitorId = conversations[conversationId], let entry = visitors[visitorId] else { return [] }
             return entry.connections.compactMap { connections[$0] }
+                // The socket that sent the message has it from its ack; other tabs of the visitor still need it.
+                .filter { event.kind != .messageCreated || event.messageId.map($0.takeAck) != true }
         }
         guard !targets.isEmpty else { return }
         let frame: String
         switch event.kind {
         case .messageCreated:
-            guard let id = event.messageId, let m = try? await Message.find(id, on: store.db),
-                  m.direction == .inbound || m.direction == .outbound else { return }
+            guard let id = event.messageId, let m = try? await store.chat.chatMessage(id), m.conversationId == conversationId else { return }
             frame = ChatFrames.encode(ChatFrames.Pushed(message: ChatFrames.MessageView(m, agentName: try? await agentName(m.authorAgentId))))
         case .typing where event.agentId != nil:
             frame = ChatFrames.encode(ChatFrames.Typing(active: event.active ?? true, agentName: event.agentName))
@@ -368,9 +431,9 @@ final class ChatHub: @unchecked Sendable {
     func agentRead(conversationId: Int, by viewer: Viewer) async {
         do {
             guard let mark = try await store.chat.markReadByAgent(conversationId: conversationId),
-                  let c = try await Conversation.find(conversationId, on: store.db) else { return }
+                  let a = try await store.conversations.audience(of: conversationId) else { return }
             await bus.publish(CareEvent(kind: .chatRead, conversationId: conversationId, messageId: mark.upTo,
-                                        customerId: c.$customer.id, teamId: c.$team.id, assigneeId: c.$assignee.id,
+                                        customerId: a.customerId, teamId: a.teamId, assigneeId: a.assigneeId,
                                         agentId: viewer.agentId, agentName: viewer.name))
         } catch {
             logger.warning("chat: read mark failed", metadata: ["conversation": "\(conversationId)", "error": "\(error)"])
