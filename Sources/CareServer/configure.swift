@@ -88,13 +88,15 @@ private func readers(_ app: Application, _ database: CareConfig.Database) async 
     case .sqlite:
         id = .sqliteReads
         for loop in app.eventLoopGroup.makeIterator() {
-            let db = app.databases.database(id, logger: app.logger, on: loop)! as! any SQLDatabase
+            guard let db = app.databases.database(id, logger: app.logger, on: loop) as? any SQLDatabase else { continue }
             try await db.raw("PRAGMA busy_timeout = 5000").run()
         }
     case .postgres: id = .psql
     }
-    let (databases, group, logger) = (app.databases, app.eventLoopGroup, app.logger)
-    return { databases.database(id, logger: logger, on: group.any())! }
+    // After shutdown the id is gone; a late read (a background task finishing) then fails on the writer like any
+    // query on a closed database, instead of trapping.
+    let (databases, group, logger, writer) = (app.databases, app.eventLoopGroup, app.logger, app.db)
+    return { databases.database(id, logger: logger, on: group.any()) ?? writer }
 }
 
 extension DatabaseID {
